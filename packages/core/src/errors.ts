@@ -1,0 +1,167 @@
+/**
+ * Every failure Stepwise reports has a stable code, an HTTP status and a
+ * default message, listed once here and mirrored in `docs/errors.md`.
+ * HTTP answers carry the code as `{ "error": CODE, "message": … }`.
+ */
+export const ERROR_CATALOGUE = {
+  ERR_VALIDATION: { status: 400, message: 'The request has an invalid field' },
+  ERR_CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
+  ERR_UNKNOWN_LEVEL: { status: 400, message: 'Unknown assurance level' },
+  ERR_INVALID_REQUIREMENT: { status: 400, message: 'The assurance requirement is invalid' },
+  ERR_INVALID_CREDENTIALS: { status: 401, message: 'The username or password is incorrect' },
+  ERR_SESSION_REQUIRED: { status: 401, message: 'Sign in first' },
+  ERR_STEP_UP_REQUIRED: { status: 401, message: 'A fresh step-up is needed for this change' },
+  ERR_CODE_INVALID: { status: 400, message: 'The code is incorrect or has expired' },
+  ERR_CODE_REUSED: { status: 400, message: 'This code has already been used; wait for the next one' },
+  ERR_TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many wrong codes for this step-up; start again' },
+  ERR_ACCOUNT_LOCKED: { status: 429, message: 'Too many failed attempts; try again later' },
+  ERR_CSRF: { status: 403, message: 'The form has expired; reload the page and try again' },
+  ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  ERR_INTERACTION_EXPIRED: { status: 400, message: 'This sign-in has expired; start again from the application' },
+  ERR_FACTOR_NOT_ENROLLED: { status: 404, message: 'No such authenticator for this account' },
+  ERR_FACTOR_ALREADY_ENROLLED: { status: 409, message: 'An authenticator app is already enrolled' },
+  ERR_ENROLLMENT_EXPIRED: { status: 400, message: 'The enrollment has expired; start again' },
+  ERR_USER_EXISTS: { status: 409, message: 'A user with this username already exists' },
+  ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
+  ERR_CLIENT_EXISTS: { status: 409, message: 'A client with this id already exists' },
+  ERR_UNMET_AUTHENTICATION_REQUIREMENTS: { status: 400, message: 'The account cannot meet the requested assurance' },
+  ERR_DECRYPTION_FAILED: { status: 500, message: 'A stored secret could not be decrypted with the configured keys' },
+  ERR_INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** A stable error code from {@link ERROR_CATALOGUE}. */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/**
+ * Base class of every error Stepwise throws on purpose.
+ *
+ * @example
+ * ```ts
+ * try { verify() } catch (err) {
+ *   if (err instanceof StepwiseError) reply.code(err.status).send(err.toJSON());
+ * }
+ * ```
+ */
+export class StepwiseError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_CODE_REUSED`. */
+  readonly code: ErrorCode;
+  /** HTTP status that answers carrying this error use. */
+  readonly status: number;
+  /** Extra facts safe to show to the caller (field names, limits). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  /**
+   * @param code - catalogue code
+   * @param message - overrides the catalogue message
+   * @param details - extra facts safe to expose
+   */
+  constructor(code: ErrorCode, message?: string, details: Record<string, unknown> = {}) {
+    super(message ?? ERROR_CATALOGUE[code].message);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.details = details;
+  }
+
+  /** The JSON body HTTP answers use: `{ error, message, ...details }`. */
+  toJSON(): Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.details };
+  }
+}
+
+/** A field of a request or command failed validation. */
+export class ValidationError extends StepwiseError {
+  /**
+   * @param field - dotted path of the offending field
+   * @param reason - what is wrong with it
+   */
+  constructor(readonly field: string, reason: string) {
+    super('ERR_VALIDATION', `${field}: ${reason}`, { field });
+  }
+}
+
+/** The configuration file or environment has a bad key. */
+export class ConfigError extends StepwiseError {
+  /**
+   * @param key - dotted configuration key, or the environment variable
+   * @param reason - why the value is refused
+   */
+  constructor(readonly key: string, reason: string) {
+    super('ERR_CONFIG_INVALID', `configuration ${key}: ${reason}`, { key });
+  }
+}
+
+/** A level name that the configured level set does not define. */
+export class UnknownLevelError extends StepwiseError {
+  /** @param level - the unknown name */
+  constructor(readonly level: string) {
+    super('ERR_UNKNOWN_LEVEL', `unknown assurance level "${level}"`, { level });
+  }
+}
+
+/** A requirement that cannot be built (bad max_age, unknown method). */
+export class InvalidRequirementError extends StepwiseError {
+  /** @param reason - what is wrong */
+  constructor(reason: string) {
+    super('ERR_INVALID_REQUIREMENT', reason);
+  }
+}
+
+/** Wrong username or password; deliberately says not which. */
+export class InvalidCredentialsError extends StepwiseError {
+  constructor() {
+    super('ERR_INVALID_CREDENTIALS');
+  }
+}
+
+/** A one-time code that does not verify. */
+export class InvalidCodeError extends StepwiseError {
+  /** @param attemptsLeft - wrong codes still allowed in this step-up */
+  constructor(readonly attemptsLeft?: number) {
+    super('ERR_CODE_INVALID', undefined, attemptsLeft === undefined ? {} : { attempts_left: attemptsLeft });
+  }
+}
+
+/** A one-time code whose time step was already accepted once. */
+export class CodeReusedError extends StepwiseError {
+  constructor() {
+    super('ERR_CODE_REUSED');
+  }
+}
+
+/** The step-up has had its maximum of wrong codes. */
+export class TooManyAttemptsError extends StepwiseError {
+  /** @param limit - the per-step-up limit that was reached */
+  constructor(readonly limit: number) {
+    super('ERR_TOO_MANY_ATTEMPTS', undefined, { limit });
+  }
+}
+
+/** The account (or the username tried) is locked after repeated failures. */
+export class AccountLockedError extends StepwiseError {
+  /** @param retryAfterSeconds - seconds until the lock lifts */
+  constructor(readonly retryAfterSeconds: number) {
+    super('ERR_ACCOUNT_LOCKED', undefined, { retry_after: retryAfterSeconds });
+  }
+}
+
+/** A change that needs a fresh step-up was attempted without one. */
+export class StepUpRequiredError extends StepwiseError {
+  /**
+   * @param acr - level needed
+   * @param maxAge - freshness needed, in seconds
+   */
+  constructor(readonly acr: string, readonly maxAge: number) {
+    super('ERR_STEP_UP_REQUIRED', undefined, { acr_values: acr, max_age: maxAge });
+  }
+}
+
+/**
+ * Any other catalogued failure that needs no extra fields.
+ *
+ * @example
+ * ```ts
+ * throw new SimpleError('ERR_USER_NOT_FOUND');
+ * ```
+ */
+export class SimpleError extends StepwiseError {}
