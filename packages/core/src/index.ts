@@ -5,3 +5,4 @@ export * from './levels.js';
 export * from './requirement.js';
 export * from './assurance.js';
 export * from './next-methods.js';
+export * from './resolve.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { amrOf, evaluateAssurance, LevelSet, nextStep, type AuthenticationEvent } from '../src/index.js';
+import { amrOf, enrollmentWouldHelp, evaluateAssurance, LevelSet, nextStep, resolveAssurance, type AuthenticationEvent } from '../src/index.js';
 
 const now = 2_000_000;
 const levels = new LevelSet();
@@ -136,5 +136,51 @@ describe('nextStep', () => {
   test('with nothing in the session, asks for the first of a completing pair', () => {
     const step = nextStep([], { acr: 'aal2' }, enrolled, levels, now);
     assert.deepEqual(step, { kind: 'ask', methods: ['password', 'totp'], completes: false });
+  });
+});
+
+describe('resolveAssurance', () => {
+  const both = [{ method: 'password' as const }, { method: 'totp' as const }];
+  const signedIn: AuthenticationEvent[] = [{ method: 'password', at: now - 60 }];
+
+  test('acr_values "aal2 aal1" steps up to aal2 when the user holds a second factor', () => {
+    const resolution = resolveAssurance(signedIn, { acceptable: ['aal2', 'aal1'] }, both, levels, now);
+    assert.equal(resolution.kind, 'ask');
+    assert.deepEqual(resolution.kind === 'ask' && resolution.methods, ['totp']);
+  });
+
+  test('acr_values "aal1 aal2" is judged by rank, not by order', () => {
+    const resolution = resolveAssurance(signedIn, { acceptable: ['aal1', 'aal2'] }, both, levels, now);
+    assert.equal(resolution.kind, 'ask');
+  });
+
+  test('acr_values "aal2 aal1" settles for aal1 when no second factor is enrolled', () => {
+    const resolution = resolveAssurance(signedIn, { acceptable: ['aal2', 'aal1'] }, [{ method: 'password' }], levels, now);
+    assert.deepEqual(resolution, { kind: 'finish', acr: 'aal1', amr: ['pwd'], authTime: now - 60 });
+  });
+
+  test('a named level is reported as asked, even when the session reaches more', () => {
+    const events: AuthenticationEvent[] = [...signedIn, { method: 'totp', at: now - 10 }];
+    const resolution = resolveAssurance(events, { acceptable: ['aal1'] }, both, levels, now);
+    assert.deepEqual(resolution, { kind: 'finish', acr: 'aal1', amr: ['pwd', 'otp', 'mfa'], authTime: now - 10 });
+  });
+
+  test('no named level reports the highest level reached', () => {
+    const events: AuthenticationEvent[] = [...signedIn, { method: 'totp', at: now - 10 }];
+    const resolution = resolveAssurance(events, { acceptable: [] }, both, levels, now);
+    assert.equal(resolution.kind === 'finish' && resolution.acr, 'aal2');
+  });
+
+  test('aal2 without a second factor is unreachable, and enrolling TOTP would help', () => {
+    const resolution = resolveAssurance(signedIn, { acceptable: ['aal2'] }, [{ method: 'password' }], levels, now);
+    assert.deepEqual(resolution, { kind: 'unreachable', requirement: { acr: 'aal2', maxAge: undefined, methods: undefined } });
+    assert.equal(
+      enrollmentWouldHelp(signedIn, { acr: 'aal2' }, [{ method: 'password' }], { method: 'totp' }, levels, now),
+      true,
+    );
+    assert.equal(
+      enrollmentWouldHelp(signedIn, { acr: 'aal3' }, [{ method: 'password' }], { method: 'totp' }, levels, now),
+      false,
+    );
   });
 });
