@@ -5,6 +5,8 @@
  */
 export const ERROR_CATALOGUE = {
   ERR_VALIDATION: { status: 400, message: 'The request has an invalid field' },
+  ERR_BAD_REQUEST: { status: 400, message: 'The request could not be read' },
+  ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; slow down' },
   ERR_CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
   ERR_UNKNOWN_LEVEL: { status: 400, message: 'Unknown assurance level' },
   ERR_INVALID_REQUIREMENT: { status: 400, message: 'The assurance requirement is invalid' },
@@ -165,3 +167,16 @@ export class StepUpRequiredError extends StepwiseError {
  * ```
  */
 export class SimpleError extends StepwiseError {}
+
+/** A malformed request the framework refused (bad JSON, body too large); keeps its 4xx status. */
+export class BadRequestError extends StepwiseError {
+  override readonly status: number;
+  /**
+   * @param status - the 4xx status to answer with
+   * @param message - what was wrong
+   */
+  constructor(status: number, message: string) {
+    super('ERR_BAD_REQUEST', message);
+    this.status = status;
+  }
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { clients, epochSeconds, type Database } from '@stepwise/server';
+import { ValidationError } from '@stepwise/core';
+import { UsageError, type Output } from '../output.js';
+
+/** Options of `stepwise clients add`. */
+export interface ClientsOptions {
+  readonly redirectUris: readonly string[];
+  readonly name?: string | undefined;
+  readonly confidential?: boolean | undefined;
+}
+
+function checkRedirectUri(uri: string): string {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new ValidationError('redirect-uri', `"${uri}" is not an absolute URL`);
+  }
+  if (url.hash) throw new ValidationError('redirect-uri', 'must not have a fragment');
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ValidationError('redirect-uri', 'must be https (http only for localhost)');
+  }
+  return uri;
+}
+
+/**
+ * `stepwise clients add|list`. A public client (the default) uses PKCE with
+ * no secret; `--confidential` creates a secret and prints it once.
+ *
+ * @param database - the open database
+ * @param args - sub-command and client id
+ * @param options - flags
+ * @param output - where to print
+ */
+export async function clientsCommand(database: Database, args: string[], options: ClientsOptions, output: Output): Promise<void> {
+  const [action, clientId] = args;
+  switch (action) {
+    case 'add': {
+      if (!clientId) throw new UsageError('clients add needs a client id');
+      if (!/^[A-Za-z0-9._~-]{1,128}$/.test(clientId)) {
+        throw new ValidationError('client_id', 'use letters, digits and . _ ~ - only (at most 128)');
+      }
+      if (options.redirectUris.length === 0) throw new UsageError('clients add needs at least one --redirect-uri');
+      const secret = options.confidential ? randomBytes(32).toString('base64url') : undefined;
+      await clients.insertClient(database.db, {
+        client_id: clientId,
+        ...(options.name ? { client_name: options.name } : {}),
+        redirect_uris: options.redirectUris.map(checkRedirectUri),
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: secret ? 'client_secret_basic' : 'none',
+        ...(secret ? { client_secret: secret } : {}),
+      }, epochSeconds());
+      output.out(`created ${secret ? 'confidential' : 'public'} client ${clientId}`);
+      if (secret) output.out(`client secret: ${secret}   (shown once)`);
+      return;
+    }
+    case 'list': {
+      const all = await clients.listClients(database.db);
+      if (all.length === 0) output.out('no clients');
+      for (const client of all) {
+        const uris = (client.metadata.redirect_uris as string[] | undefined) ?? [];
+        output.out(`${client.clientId}\t${String(client.metadata.token_endpoint_auth_method ?? 'none')}\t${uris.join(' ')}`);
+      }
+      return;
+    }
+    default:
+      throw new UsageError(`unknown clients action "${action ?? ''}"`);
+  }
+}

@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { StepwiseError } from '@stepwise/core';
+import { loadConfig, openDatabase, type StepwiseConfig } from '@stepwise/server';
+import { clientsCommand } from './commands/clients.js';
+import { keysCommand } from './commands/keys.js';
+import { serve } from './commands/serve.js';
+import { usersCommand } from './commands/users.js';
+import { processOutput, UsageError, type Output } from './output.js';
+
+/** The help text, also the CLI reference in the README. */
+export const USAGE = `Usage: stepwise <command> [options]
+
+Commands:
+  serve [--demo] [--port N]                 start the server
+  users add <username> [--password P] [--email E] [--name N]
+                                            create a user (a random password is printed if none is given)
+  users list                                list users
+  users disable|enable <username>           block or allow sign-in
+  clients add <client_id> --redirect-uri URI [--redirect-uri URI…] [--name N] [--confidential]
+                                            register an OpenID Connect client (public + PKCE by default)
+  clients list                              list clients
+  keys rotate                               add a new signing key; the old one stays published until its tokens expire
+  keys list                                 list signing keys
+
+Options:
+  --config FILE    configuration file (default: $STEPWISE_CONFIG, else ./stepwise.yaml if present)
+  -h, --help       show this help
+
+Environment: STEPWISE_ISSUER, STEPWISE_HOST, STEPWISE_PORT, STEPWISE_DATA_DIR, STEPWISE_DATABASE_URL,
+STEPWISE_LOG_LEVEL, STEPWISE_DEMO, STEPWISE_SECRET_KEYS, STEPWISE_CONFIG.`;
+
+/**
+ * Runs the `stepwise` command line.
+ *
+ * @param argv - arguments after the program name
+ * @param output - where to print
+ * @returns the exit code: 0 success, 1 failure, 2 bad usage
+ * @example
+ * ```ts
+ * process.exitCode = await main(['users', 'list']);
+ * ```
+ */
+export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        demo: { type: 'boolean' },
+        port: { type: 'string' },
+        password: { type: 'string' },
+        email: { type: 'string' },
+        name: { type: 'string' },
+        'redirect-uri': { type: 'string', multiple: true },
+        confidential: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    const [command, ...rest] = positionals;
+    if (values.help || !command || command === 'help') {
+      output.out(USAGE);
+      return command || values.help ? 0 : 2;
+    }
+    const config = loadConfig({
+      file: values.config,
+      overrides: {
+        ...(values.demo ? { demo: true } : {}),
+        ...(values.port !== undefined ? { port: /^\d+$/.test(values.port) ? Number(values.port) : -1 } : {}),
+      },
+    });
+    if (command === 'serve') {
+      await serve(config, output);
+      return 0;
+    }
+    return await withDatabase(config, async (database) => {
+      switch (command) {
+        case 'users':
+          await usersCommand(database, rest, values, output);
+          return 0;
+        case 'clients':
+          await clientsCommand(database, rest, { redirectUris: values['redirect-uri'] ?? [], name: values.name, confidential: values.confidential }, output);
+          return 0;
+        case 'keys':
+          await keysCommand(config, database, rest, output);
+          return 0;
+        default:
+          throw new UsageError(`unknown command "${command}"`);
+      }
+    });
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      output.err(`error: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof StepwiseError) {
+      output.err(`error: ${error.message} (${error.code})`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function withDatabase(config: StepwiseConfig, run: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<number>): Promise<number> {
+  const database = await openDatabase(config.databaseUrl);
+  try {
+    return await run(database);
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,52 @@
+import type { AuthenticationEvent, EnrolledAuthenticator } from '@stepwise/core';
+import type { Services } from '../services.js';
+import { listFactors, type Factor } from '../storage/factors.js';
+import { findSessionByToken, listAuthEvents, type SessionRecord } from '../storage/sessions.js';
+import { findUserById, type User } from '../storage/users.js';
+
+/** Our first-party browser session cookie: an opaque random token. */
+export const SESSION_COOKIE = 'stepwise_session';
+
+/** A signed-in browser: the session, its user, its events and the user's authenticators. */
+export interface SessionState {
+  readonly token: string;
+  readonly session: SessionRecord;
+  readonly user: User;
+  readonly events: readonly AuthenticationEvent[];
+  readonly factors: readonly Factor[];
+  readonly enrolled: readonly EnrolledAuthenticator[];
+}
+
+/**
+ * The authenticators a user can use now: the password when set, and every
+ * confirmed second factor.
+ *
+ * @param user - the user
+ * @param factors - the user's confirmed factors
+ */
+export function enrolledAuthenticators(user: User, factors: readonly Factor[]): EnrolledAuthenticator[] {
+  return [
+    ...(user.passwordHash ? [{ method: 'password' as const }] : []),
+    ...factors.filter((factor) => factor.confirmedAt !== null).map((factor) => ({ method: factor.method, authenticatorId: factor.id })),
+  ];
+}
+
+/**
+ * Loads the session behind a cookie value, or nothing when the cookie is
+ * absent, unknown, revoked, expired, or its user is disabled.
+ *
+ * @param services - shared services
+ * @param token - the session cookie's value
+ */
+export async function loadSessionState(services: Services, token: string | undefined): Promise<SessionState | undefined> {
+  if (!token || token.length > 128) return undefined;
+  const session = await findSessionByToken(services.db, token);
+  if (!session || session.createdAt + services.config.tokens.sessionTtl < services.now()) return undefined;
+  const user = await findUserById(services.db, session.userId);
+  if (!user || user.disabled) return undefined;
+  const [events, factors] = await Promise.all([
+    listAuthEvents(services.db, session.id),
+    listFactors(services.db, user.id, { confirmedOnly: true }),
+  ]);
+  return { token, session, user, events, factors, enrolled: enrolledAuthenticators(user, factors) };
+}

@@ -1,0 +1,85 @@
+import { AccountLockedError, InvalidCredentialsError, type AuthenticationEvent } from '@stepwise/core';
+import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.js';
+import type { Services } from '../services.js';
+import { clearFailures, countFailures, registerFailure, windowRemaining } from '../storage/attempts.js';
+import { addAuthEvent, createSession } from '../storage/sessions.js';
+import { findUserByUsername, normalizeUsername, updatePasswordHash, type User } from '../storage/users.js';
+
+/** Where a sign-in comes from. */
+export interface SignInContext {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+async function refuseWhenLocked(services: Services, key: string, max: number): Promise<void> {
+  const window = services.config.stepUp.accountWindowSeconds;
+  const now = services.now();
+  if ((await countFailures(services.db, key, now, window)) >= max) {
+    throw new AccountLockedError(await windowRemaining(services.db, key, now, window));
+  }
+}
+
+/**
+ * Checks a username and password. Unknown users, disabled users and wrong
+ * passwords get the same error after the same argon2id work, so the answer
+ * reveals nothing. Failures count per username (known or not) and per IP,
+ * in the database, so lockouts survive restarts and span nodes.
+ *
+ * @param services - shared services
+ * @param input - the typed username and password, and the client IP
+ * @returns the user
+ * @throws {@link InvalidCredentialsError} or {@link AccountLockedError}
+ */
+export async function verifyPasswordSignIn(
+  services: Services,
+  input: { username: string; password: string; ip: string | null },
+): Promise<User> {
+  const { accountMaxFailures, ipMaxFailures, accountWindowSeconds } = services.config.stepUp;
+  const userKey = `login:user:${normalizeUsername(input.username)}`;
+  const ipKey = `login:ip:${input.ip ?? 'unknown'}`;
+  await refuseWhenLocked(services, userKey, accountMaxFailures);
+  await refuseWhenLocked(services, ipKey, ipMaxFailures);
+
+  const user = input.password.length <= MAX_PASSWORD_LENGTH ? await findUserByUsername(services.db, input.username) : undefined;
+  const valid =
+    user && user.passwordHash && !user.disabled
+      ? await verifyPassword(user.passwordHash, input.password)
+      : await verifyAgainstDummy(input.password.slice(0, MAX_PASSWORD_LENGTH));
+  if (!user || !valid) {
+    const now = services.now();
+    await registerFailure(services.db, userKey, now, accountWindowSeconds);
+    await registerFailure(services.db, ipKey, now, accountWindowSeconds);
+    throw new InvalidCredentialsError();
+  }
+  await clearFailures(services.db, userKey);
+  if (user.passwordHash && needsRehash(user.passwordHash)) {
+    await updatePasswordHash(services.db, user.id, await hashPassword(input.password));
+  }
+  return user;
+}
+
+/**
+ * Records an authentication event in a session, creating the session when
+ * there is none for this user yet.
+ *
+ * @param services - shared services
+ * @param input - the user, the event, the current session (if any) and the request context
+ * @returns the session id and, for a new session, the cookie token
+ */
+export async function recordAuthentication(
+  services: Services,
+  input: { user: User; event: AuthenticationEvent; sessionId?: string | undefined; context: SignInContext },
+): Promise<{ sessionId: string; newToken?: string }> {
+  if (input.sessionId) {
+    await addAuthEvent(services.db, input.sessionId, input.user.id, input.event);
+    return { sessionId: input.sessionId };
+  }
+  const { token, session } = await createSession(services.db, {
+    userId: input.user.id,
+    ip: input.context.ip,
+    userAgent: input.context.userAgent,
+    now: services.now(),
+  });
+  await addAuthEvent(services.db, session.id, input.user.id, input.event);
+  return { sessionId: session.id, newToken: token };
+}

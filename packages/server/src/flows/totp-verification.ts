@@ -1,0 +1,93 @@
+import {
+  AccountLockedError,
+  CodeReusedError,
+  InvalidCodeError,
+  SimpleError,
+  TooManyAttemptsError,
+  type AuthenticationEvent,
+} from '@stepwise/core';
+import { matchTotp } from '../factors/totp.js';
+import type { Services } from '../services.js';
+import { clearFailures, countFailures, registerFailure, windowRemaining } from '../storage/attempts.js';
+import { advanceLastUsedStep, type Factor } from '../storage/factors.js';
+
+/** A step-up lives at most this long; its failure counter with it. */
+const CHALLENGE_WINDOW_SECONDS = 86_400;
+
+/** The counters one code attempt is charged to. */
+export interface AttemptScope {
+  /** The step-up (interaction, enrollment) this code answers. */
+  readonly challengeKey: string;
+  readonly userId: string;
+}
+
+/**
+ * Refuses at once when the step-up already had its maximum of wrong codes
+ * or the account is locked, before the code is even looked at: the right
+ * code after five wrong ones is still refused.
+ *
+ * @param services - shared services
+ * @param scope - challenge and account
+ */
+export async function refuseExhaustedAttempts(services: Services, scope: AttemptScope): Promise<void> {
+  const { maxAttemptsPerChallenge, accountMaxFailures, accountWindowSeconds } = services.config.stepUp;
+  const now = services.now();
+  if ((await countFailures(services.db, scope.challengeKey, now, CHALLENGE_WINDOW_SECONDS)) >= maxAttemptsPerChallenge) {
+    throw new TooManyAttemptsError(maxAttemptsPerChallenge);
+  }
+  const accountKey = `account:${scope.userId}`;
+  if ((await countFailures(services.db, accountKey, now, accountWindowSeconds)) >= accountMaxFailures) {
+    throw new AccountLockedError(await windowRemaining(services.db, accountKey, now, accountWindowSeconds));
+  }
+}
+
+/**
+ * Charges one failed attempt to the step-up and to the account.
+ *
+ * @returns wrong codes still allowed in this step-up
+ */
+export async function chargeFailure(services: Services, scope: AttemptScope): Promise<number> {
+  const now = services.now();
+  const { maxAttemptsPerChallenge, accountWindowSeconds } = services.config.stepUp;
+  const failures = await registerFailure(services.db, scope.challengeKey, now, CHALLENGE_WINDOW_SECONDS);
+  await registerFailure(services.db, `account:${scope.userId}`, now, accountWindowSeconds);
+  return Math.max(0, maxAttemptsPerChallenge - failures);
+}
+
+/**
+ * Verifies a TOTP code against the given factors: ±1 time step, and a time
+ * step already accepted for a factor is refused (the check-and-set is one
+ * atomic UPDATE, so two nodes cannot both accept it). Wrong and replayed
+ * codes count toward the per-step-up and per-account limits.
+ *
+ * @param services - shared services
+ * @param input - the factors to try, the typed code and the attempt scope
+ * @returns the authentication event to record
+ * @throws {@link InvalidCodeError}, {@link CodeReusedError}, {@link TooManyAttemptsError} or {@link AccountLockedError}
+ */
+export async function verifyTotpCode(
+  services: Services,
+  input: { factors: readonly Factor[]; code: string; scope: AttemptScope; onVerified?: (factor: Factor) => Promise<void> },
+): Promise<AuthenticationEvent> {
+  await refuseExhaustedAttempts(services, input.scope);
+  const totpFactors = input.factors.filter((factor) => factor.method === 'totp' && factor.secret !== null);
+  if (totpFactors.length === 0) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
+
+  const nowMs = Date.now();
+  let replayed = false;
+  for (const factor of totpFactors) {
+    const secret = services.box.open(factor.secret!, `totp:${factor.id}`);
+    const step = matchTotp(secret, input.code, nowMs);
+    if (step === null) continue;
+    const now = Math.floor(nowMs / 1000);
+    if (await advanceLastUsedStep(services.db, factor.id, step, now)) {
+      await input.onVerified?.(factor);
+      await clearFailures(services.db, `account:${input.scope.userId}`);
+      return { method: 'totp', at: now, authenticatorId: factor.id };
+    }
+    replayed = true;
+  }
+  const attemptsLeft = await chargeFailure(services, input.scope);
+  if (replayed) throw new CodeReusedError();
+  throw new InvalidCodeError(attemptsLeft);
+}

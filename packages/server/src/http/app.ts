@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { Services } from '../services.js';
+import { installErrorHandling } from './errors.js';
+import { mountProvider } from './oidc-mount.js';
+import { renderHomePage } from './pages/home-page.js';
+import { registerAccountRoutes } from './routes/account.js';
+import { registerInteractionRoutes } from './routes/interaction.js';
+import { registerSessionPages } from './routes/session-pages.js';
+import { currentSession } from './session-cookie.js';
+
+const STYLESHEET = readFileSync(new URL('../../../assets/stepwise.css', import.meta.url), 'utf8');
+
+/**
+ * Builds the HTTP application: security headers, cookies, CSRF, rate limits
+ * on form posts, our pages, and oidc-provider's protocol routes.
+ *
+ * @param services - shared services
+ * @param provider - the oidc-provider instance
+ * @example
+ * ```ts
+ * const app = await buildApp(services, provider);
+ * const response = await app.inject({ url: '/.well-known/openid-configuration' });
+ * ```
+ */
+export async function buildApp(services: Services, provider: Provider): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+  });
+  installErrorHandling(app);
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        // Step-up forms redirect to the application's redirect_uri, which
+        // form-action 'self' would block in Chromium.
+        'form-action': null,
+        'script-src': ["'none'"],
+        'img-src': ["'self'", 'data:'],
+      },
+    },
+  });
+  await app.register(fastifyCsrf, {
+    cookieKey: 'stepwise_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: services.config.cookieSecure, signed: false },
+  });
+  await app.register(fastifyRateLimit, { global: false });
+
+  app.get('/assets/stepwise.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  );
+  app.get('/', async (request, reply) => {
+    const state = await currentSession(request, services);
+    return reply.type('text/html; charset=utf-8').send(
+      renderHomePage({ issuer: services.config.issuer, username: state?.user.username, demo: services.config.demo }),
+    );
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  registerInteractionRoutes(app, services, provider);
+  registerSessionPages(app, services);
+  registerAccountRoutes(app, services);
+  await mountProvider(app, provider);
+  return app;
+}

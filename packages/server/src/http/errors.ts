@@ -1,0 +1,71 @@
+import { BadRequestError, SimpleError, StepwiseError, ValidationError } from '@stepwise/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { renderErrorPage } from './pages/error-page.js';
+
+function fieldOf(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (!first) return 'body';
+  const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
+  const path = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  return [error.validationContext ?? 'body', path, missing].filter(Boolean).join('.');
+}
+
+/**
+ * Maps anything thrown in a handler to a catalogued error: ours as they are,
+ * schema failures to `ERR_VALIDATION` naming the field, CSRF failures to
+ * `ERR_CSRF`, other framework 4xx to `ERR_BAD_REQUEST`, the rest to
+ * `ERR_INTERNAL` (logged, never shown).
+ *
+ * @param error - what was thrown
+ */
+export function toStepwiseError(error: unknown): StepwiseError {
+  if (error instanceof StepwiseError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return new ValidationError(fieldOf(fastifyError), fastifyError.message.replace(/^[^ ]+ /, ''));
+  if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_CSRF')) return new SimpleError('ERR_CSRF');
+  if (fastifyError.statusCode === 429) return new SimpleError('ERR_RATE_LIMITED');
+  const status = fastifyError.statusCode ?? 500;
+  if (status >= 400 && status < 500) return new BadRequestError(status, fastifyError.message);
+  return new SimpleError('ERR_INTERNAL');
+}
+
+/**
+ * Whether the caller is a browser that wants a page rather than JSON.
+ *
+ * @param request - the request
+ */
+export function wantsHtml(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+/**
+ * Sends a catalogued error as an HTML page or as JSON `{ error, message }`.
+ *
+ * @param request - the request
+ * @param reply - the reply
+ * @param error - the error
+ */
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: StepwiseError): FastifyReply {
+  if (error instanceof StepwiseError && 'retryAfterSeconds' in error) {
+    reply.header('retry-after', String((error as { retryAfterSeconds: number }).retryAfterSeconds));
+  }
+  reply.code(error.status);
+  if (wantsHtml(request)) {
+    return reply.type('text/html; charset=utf-8').send(renderErrorPage({ status: error.status, code: error.code, message: error.message }));
+  }
+  return reply.send(error.toJSON());
+}
+
+/**
+ * Installs the error and not-found handlers on an app.
+ *
+ * @param app - the Fastify instance
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toStepwiseError(error);
+    if (mapped.code === 'ERR_INTERNAL') request.log.error({ err: error }, 'unhandled error');
+    return sendError(request, reply, mapped);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new SimpleError('ERR_NOT_FOUND')));
+}

@@ -1,0 +1,39 @@
+import { html } from '../html.js';
+import { csrfField, layout, message, type PageError } from './layout.js';
+
+/** What the sign-in page needs. */
+export interface SignInPage {
+  readonly action: string;
+  readonly csrfToken: string;
+  readonly username?: string | undefined;
+  /** Set when re-entering the password of a known session: the username is fixed. */
+  readonly reauthenticate?: boolean;
+  readonly clientName?: string | undefined;
+  readonly error?: PageError | undefined;
+  readonly cancelUrl?: string | undefined;
+}
+
+/**
+ * The username and password form: real labels, standard `autocomplete`
+ * attributes, works without JavaScript.
+ *
+ * @param page - form target, CSRF token and messages
+ */
+export function renderSignInPage(page: SignInPage): string {
+  const heading = page.reauthenticate ? 'Confirm it’s you' : 'Sign in';
+  return layout(
+    { title: heading },
+    html`<h1>${heading}</h1>
+${page.clientName && html`<p class="muted">to continue to <strong>${page.clientName}</strong></p>`}
+${message('error', page.error)}
+<form method="post" action="${page.action}">
+${csrfField(page.csrfToken)}
+<label for="username">Username</label>
+<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="256" value="${page.username ?? ''}"${page.reauthenticate ? html` readonly` : ''}>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${page.username ? html` autofocus` : ''}>
+<button type="submit">${page.reauthenticate ? 'Continue' : 'Sign in'}</button>
+</form>
+${page.cancelUrl && html`<p><a href="${page.cancelUrl}">Cancel and go back</a></p>`}`,
+  );
+}

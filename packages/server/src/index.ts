@@ -1,0 +1,14 @@
+export * from './config/load.js';
+export type { StepwiseConfig } from './config/schema.js';
+export { createServer, signingKeyGrace, type CreateServerOptions, type StepwiseServer } from './server.js';
+export { DEMO_CLIENT_ID, DEMO_USER } from './demo.js';
+export { ACR_RANKS_DISCOVERY_FIELD } from './oidc/provider.js';
+export { rotateSigningKey, loadSigningKeys } from './keys/signing-keys.js';
+export { resolveSecretKeys } from './secret-keys-file.js';
+export { SecretBox } from './crypto/secret-box.js';
+export { hashPassword } from './crypto/passwords.js';
+export { openDatabase, type Database } from './storage/database.js';
+export * as users from './storage/users.js';
+export * as clients from './storage/clients.js';
+export { totpCodeAt } from './factors/totp.js';
+export { epochSeconds } from './services.js';

@@ -1,0 +1,192 @@
+import { hkdfSync } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolveAssurance } from '@stepwise/core';
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { LoadedSigningKey } from '../keys/signing-keys.js';
+import { SIGNING_ALG } from '../keys/signing-keys.js';
+import { loadSessionState, SESSION_COOKIE } from '../flows/session-state.js';
+import type { Services } from '../services.js';
+import { createOidcAdapter } from '../storage/oidc-adapter.js';
+import { findUserById } from '../storage/users.js';
+import { renderErrorPage } from '../http/pages/error-page.js';
+import { requestedAssurance } from './requested-assurance.js';
+
+/** Discovery field with `{ level: rank }`, so resource servers can compare levels. */
+export const ACR_RANKS_DISCOVERY_FIELD = 'stepwise_acr_ranks';
+
+/** Scopes the provider knows; `offline_access` is not needed for refresh tokens. */
+export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
+
+/** The cookie keys for oidc-provider, derived from the secret keys so every node agrees. */
+function cookieKeys(services: Services): string[] {
+  return services.secretKeys.map(({ key }) =>
+    Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'stepwise oidc cookie keys', 32)).toString('base64url'),
+  );
+}
+
+function sameValues(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((value) => set.has(value));
+}
+
+/**
+ * A login-prompt check: the session must hold exactly the assurance our
+ * counting rule gives this request. oidc-provider keeps one acr/amr/auth_time
+ * per session, while ours depend on the request's levels and max_age and
+ * decay with time; when they differ the user passes through our interaction,
+ * which asks only for a missing factor or, when none is missing, finishes at
+ * once with the recomputed claims.
+ */
+function assuranceCheck(services: Services): InstanceType<typeof interactionPolicy.Check> {
+  const { Check } = interactionPolicy;
+  return new Check('stepwise_assurance', 'the session does not meet the requested assurance', async (ctx) => {
+    const { oidc } = ctx;
+    const { session } = oidc;
+    if (oidc.result?.login || !session?.accountId) return Check.NO_NEED_TO_PROMPT;
+    const state = await loadSessionState(services, ctx.cookies.get(SESSION_COOKIE, { signed: false }));
+    if (!state || state.user.id !== session.accountId) return Check.REQUEST_PROMPT;
+    const requested = requestedAssurance(oidc.params as Record<string, unknown>);
+    const resolution = resolveAssurance(state.events, requested, state.enrolled, services.levels, services.now());
+    if (resolution.kind !== 'finish') return Check.REQUEST_PROMPT;
+    const unchanged =
+      session.acr === resolution.acr &&
+      sameValues(session.amr, resolution.amr) &&
+      session.authTime() === resolution.authTime;
+    return unchanged ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+  });
+}
+
+/**
+ * Every registered client is first-party in this version: consent is
+ * recorded on the user's behalf, so no consent screen interrupts a step-up.
+ */
+async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  if (!oidc.session?.accountId || !oidc.client) return undefined;
+  const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  const grant =
+    existing && existing.accountId === oidc.session.accountId
+      ? existing
+      : new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+  const scopes = [...(oidc.requestParamScopes ?? [])].join(' ');
+  grant.addOIDCScope(scopes);
+  const claims = oidc.requestParamClaims ? [...oidc.requestParamClaims] : [];
+  if (claims.length > 0) grant.addOIDCClaims(claims);
+  for (const [resource, server] of Object.entries(oidc.resourceServers ?? {})) {
+    grant.addResourceScope(resource, (server as { scope?: string }).scope ?? '');
+  }
+  await grant.save();
+  return grant;
+}
+
+/**
+ * Builds the oidc-provider instance: authorization code + PKCE, ES256 ID
+ * tokens and RFC 9068 JWT access tokens carrying `acr`, `amr` and
+ * `auth_time`, our interaction pages and assurance check, storage through
+ * the database adapter.
+ *
+ * @param services - shared services
+ * @param keys - signing keys, the active one first
+ * @example
+ * ```ts
+ * const provider = createProvider(services, await loadSigningKeys(db, box, now, grace));
+ * ```
+ */
+export function createProvider(services: Services, keys: readonly LoadedSigningKey[]): Provider {
+  const { config, levels, db } = services;
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(assuranceCheck(services));
+
+  const configuration: Configuration = {
+    adapter: createOidcAdapter(db),
+    clients: [],
+    jwks: { keys: keys.map((key) => key.jwk) } as Configuration['jwks'],
+    cookies: { keys: cookieKeys(services), long: { signed: true }, short: { signed: true } },
+    acrValues: levels.names(),
+    scopes: SUPPORTED_SCOPES,
+    responseTypes: ['code'],
+    claims: {
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+    },
+    discovery: { [ACR_RANKS_DISCOVERY_FIELD]: levels.ranks() },
+    pkce: { required: () => true },
+    clientDefaults: {
+      id_token_signed_response_alg: SIGNING_ALG,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    },
+    ttl: {
+      AccessToken: config.tokens.accessTokenTtl,
+      IdToken: config.tokens.idTokenTtl,
+      RefreshToken: config.tokens.refreshTokenTtl,
+      Session: config.tokens.sessionTtl,
+      Grant: config.tokens.sessionTtl,
+      Interaction: 3600,
+      AuthorizationCode: 60,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => config.issuer,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => ({
+          scope: SUPPORTED_SCOPES.join(' '),
+          audience: resource,
+          accessTokenTTL: config.tokens.accessTokenTtl,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: SIGNING_ALG } },
+        }),
+      },
+    },
+    interactions: {
+      policy,
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    loadExistingGrant: loadFirstPartyGrant,
+    // Refresh tokens copy acr/amr/auth_time from the code they come from, so
+    // a refreshed token is never fresher than the events behind it.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    extraTokenClaims: async (ctx) => {
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      if (!source) return undefined;
+      return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
+    },
+    findAccount: async (_ctx, sub) => {
+      const user = await findUserById(db, sub);
+      if (!user || user.disabled) return undefined;
+      return {
+        accountId: user.id,
+        claims: async () => ({
+          sub: user.id,
+          preferred_username: user.username,
+          ...(user.displayName ? { name: user.displayName } : {}),
+          ...(user.email ? { email: user.email } : {}),
+        }),
+      };
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = renderErrorPage({
+        status: ctx.status,
+        code: String(out.error),
+        message: String(out.error_description ?? out.error),
+      });
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.on('server_error', (_ctx, error) => services.logger.error({ err: error }, 'oidc-provider server error'));
+  return provider;
+}
+
+/** A node:http handler for the provider's routes. */
+export type ProviderHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;

@@ -1,0 +1,63 @@
+import type { AssuranceRequest } from '@stepwise/core';
+
+/** The OpenID Connect parameters that ask for assurance. */
+export interface AssuranceParams {
+  readonly acr_values?: unknown;
+  readonly claims?: unknown;
+  readonly max_age?: unknown;
+}
+
+interface AcrClaimRequest {
+  essential?: boolean;
+  value?: unknown;
+  values?: unknown;
+}
+
+function acrClaim(claims: unknown): AcrClaimRequest | undefined {
+  let parsed = claims;
+  if (typeof claims === 'string') {
+    try {
+      parsed = JSON.parse(claims);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const idToken = (parsed as { id_token?: { acr?: unknown } }).id_token;
+  const acr = idToken?.acr;
+  return typeof acr === 'object' && acr !== null ? (acr as AcrClaimRequest) : undefined;
+}
+
+/** A request's assurance, and whether the levels were essential. */
+export interface RequestedAssurance extends AssuranceRequest {
+  /** The levels came from an essential `acr` claim: unmet means an error, not a lower level. */
+  readonly essential: boolean;
+}
+
+/**
+ * Reads `acr_values`, an `acr` request in the `claims` parameter and
+ * `max_age` from authorization request parameters. An essential `acr` claim
+ * wins over `acr_values` (OpenID Connect Core 5.5.1.1).
+ *
+ * @param params - the authorization request's parameters
+ * @example
+ * ```ts
+ * requestedAssurance({ acr_values: 'aal2 aal1', max_age: '300' })
+ * // { acceptable: ['aal2', 'aal1'], maxAge: 300, essential: false }
+ * ```
+ */
+export function requestedAssurance(params: AssuranceParams): RequestedAssurance {
+  const maxAgeText = params.max_age === undefined ? undefined : String(params.max_age);
+  const maxAge = maxAgeText !== undefined && /^\d{1,10}$/.test(maxAgeText) ? Number(maxAgeText) : undefined;
+
+  const claim = acrClaim(params.claims);
+  const claimValues = [
+    ...(typeof claim?.value === 'string' ? [claim.value] : []),
+    ...(Array.isArray(claim?.values) ? claim.values.filter((v): v is string => typeof v === 'string') : []),
+  ];
+  if (claim?.essential === true && claimValues.length > 0) {
+    return { acceptable: claimValues, maxAge, essential: true };
+  }
+  const acrValues = typeof params.acr_values === 'string' ? params.acr_values.split(' ').filter(Boolean) : [];
+  return { acceptable: acrValues.length > 0 ? acrValues : claimValues, maxAge, essential: false };
+}

@@ -1,0 +1,106 @@
+import { LevelSet } from '@stepwise/core';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import type { StepwiseConfig } from './config/schema.js';
+import { SecretBox } from './crypto/secret-box.js';
+import { seedDemo } from './demo.js';
+import { buildApp } from './http/app.js';
+import { loadSigningKeys } from './keys/signing-keys.js';
+import { createProvider } from './oidc/provider.js';
+import { resolveSecretKeys } from './secret-keys-file.js';
+import { epochSeconds, type Services } from './services.js';
+import { openDatabase, type Database } from './storage/database.js';
+
+/** A running (or ready to run) Stepwise server. */
+export interface StepwiseServer {
+  readonly services: Services;
+  readonly app: FastifyInstance;
+  readonly database: Database;
+  /** Listens on the configured host and port; resolves to the bound URL. */
+  listen(): Promise<string>;
+  /** Stops accepting requests, finishes those in flight, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Options beyond the configuration. */
+export interface CreateServerOptions {
+  /** A logger to use instead of a new pino instance. */
+  readonly logger?: Logger;
+  /** Extra redirect URIs for the demo client (the demo bank). */
+  readonly demoRedirectUris?: readonly string[];
+}
+
+/**
+ * Redacted paths: cookies, tokens and codes never reach the logs.
+ */
+export const LOG_REDACT = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.code',
+  '*.secret',
+];
+
+/**
+ * How long a retired signing key stays published: the longest lifetime of
+ * a token it may have signed, plus a minute of clock skew.
+ *
+ * @param config - the configuration
+ */
+export function signingKeyGrace(config: StepwiseConfig): number {
+  return Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl) + 60;
+}
+
+/**
+ * Opens storage, loads keys, builds the provider and the HTTP app. Nothing
+ * listens until {@link StepwiseServer.listen}.
+ *
+ * @param config - validated configuration
+ * @param options - logger and demo settings
+ * @example
+ * ```ts
+ * const server = await createServer(loadConfig());
+ * console.log(await server.listen());
+ * ```
+ */
+export async function createServer(config: StepwiseConfig, options: CreateServerOptions = {}): Promise<StepwiseServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel, redact: LOG_REDACT });
+  const database = await openDatabase(config.databaseUrl);
+  try {
+    const { keys: secretKeys } = resolveSecretKeys(config);
+    const services: Services = {
+      config,
+      db: database.db,
+      box: new SecretBox(secretKeys),
+      secretKeys,
+      levels: new LevelSet(config.levels),
+      logger,
+      now: epochSeconds,
+    };
+    if (config.demo) {
+      await seedDemo(services, [`${config.issuer}/demo/callback`, ...(options.demoRedirectUris ?? [])]);
+    }
+    const signingKeys = await loadSigningKeys(database.db, services.box, services.now(), signingKeyGrace(config));
+    const provider = createProvider(services, signingKeys);
+    const app = await buildApp(services, provider);
+    return {
+      services,
+      app,
+      database,
+      async listen() {
+        await app.listen({ host: config.host, port: config.port });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.port;
+        return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      },
+      async close() {
+        await app.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { SimpleError, ValidationError } from '@stepwise/core';
+import { epochSeconds, isUniqueViolation } from './database.js';
+import type { Db } from './database.js';
+import type { UsersTable } from './schema.js';
+
+/** An account. `username` is always the normalized form. */
+export interface User {
+  id: string;
+  username: string;
+  displayName: string | null;
+  email: string | null;
+  /** argon2id PHC string; null for accounts that sign in without a password. */
+  passwordHash: string | null;
+  disabled: boolean;
+  createdAt: number;
+}
+
+/**
+ * The form of a username that is stored and compared. NFKC folds look-alike
+ * compatibility characters (full-width letters, ligatures) so that two
+ * visually identical names cannot be two accounts.
+ *
+ * @param username - as typed
+ * @example
+ * ```ts
+ * normalizeUsername('  Ａlice ') // 'alice'
+ * ```
+ */
+export function normalizeUsername(username: string): string {
+  return username.normalize('NFKC').trim().toLowerCase();
+}
+
+function toUser(row: Selectable<UsersTable>): User {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    email: row.email,
+    passwordHash: row.password_hash,
+    disabled: row.disabled !== 0,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * Creates an account.
+ *
+ * @param db - database
+ * @param input - username (normalized before storing), password hash, optional profile
+ * @throws SimpleError `ERR_USER_EXISTS` when the normalized username is taken
+ * @throws ValidationError when the username is empty once normalized
+ * @example
+ * ```ts
+ * const user = await createUser(db, { username: 'alice', passwordHash: await hash(pw) });
+ * ```
+ */
+export async function createUser(
+  db: Db,
+  input: { username: string; passwordHash: string | null; displayName?: string | null; email?: string | null },
+): Promise<User> {
+  const username = normalizeUsername(input.username);
+  if (username === '') throw new ValidationError('username', 'must not be empty');
+  const row = {
+    id: randomUUID(),
+    username,
+    display_name: input.displayName ?? null,
+    email: input.email ?? null,
+    password_hash: input.passwordHash,
+    disabled: 0,
+    created_at: epochSeconds(),
+  };
+  try {
+    // Rely on the unique index rather than a prior SELECT, which would race.
+    await db.insertInto('users').values(row).execute();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new SimpleError('ERR_USER_EXISTS');
+    throw err;
+  }
+  return toUser(row);
+}
+
+/**
+ * Finds an account by username, in any case or compatibility form.
+ *
+ * @param db - database
+ * @param username - as typed
+ */
+export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('username', '=', normalizeUsername(username)).executeTakeFirst();
+  return row && toUser(row);
+}
+
+/**
+ * Finds an account by id.
+ *
+ * @param db - database
+ * @param id - user id
+ */
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toUser(row);
+}
+
+/**
+ * Every account, ordered by username.
+ *
+ * @param db - database
+ */
+export async function listUsers(db: Db): Promise<User[]> {
+  const rows = await db.selectFrom('users').selectAll().orderBy('username').execute();
+  return rows.map(toUser);
+}
+
+/**
+ * Disables or re-enables an account.
+ *
+ * @param db - database
+ * @param id - user id
+ * @param disabled - true to refuse every sign-in
+ * @throws SimpleError `ERR_USER_NOT_FOUND` when no such user
+ */
+export async function setUserDisabled(db: Db, id: string, disabled: boolean): Promise<void> {
+  const result = await db.updateTable('users').set({ disabled: disabled ? 1 : 0 }).where('id', '=', id).executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new SimpleError('ERR_USER_NOT_FOUND');
+}
+
+/**
+ * Replaces an account's password hash (password change, or re-hash after an
+ * argon2 parameter change).
+ *
+ * @param db - database
+ * @param id - user id
+ * @param passwordHash - the new PHC string
+ * @throws SimpleError `ERR_USER_NOT_FOUND` when no such user
+ */
+export async function updatePasswordHash(db: Db, id: string, passwordHash: string): Promise<void> {
+  const result = await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new SimpleError('ERR_USER_NOT_FOUND');
+}
