@@ -9,7 +9,7 @@ import type { Services } from '../services.js';
 import { createOidcAdapter } from '../storage/oidc-adapter.js';
 import { findUserById } from '../storage/users.js';
 import { renderErrorPage } from '../http/pages/error-page.js';
-import { requestedAssurance } from './requested-assurance.js';
+import { judgementTime, requestedAssurance } from './requested-assurance.js';
 
 /** Discovery field with `{ level: rank }`, so resource servers can compare levels. */
 export const ACR_RANKS_DISCOVERY_FIELD = 'stepwise_acr_ranks';
@@ -47,7 +47,7 @@ function assuranceCheck(services: Services): InstanceType<typeof interactionPoli
     const state = await loadSessionState(services, ctx.cookies.get(SESSION_COOKIE, { signed: false }));
     if (!state || state.user.id !== session.accountId) return Check.REQUEST_PROMPT;
     const requested = requestedAssurance(oidc.params as Record<string, unknown>);
-    const resolution = resolveAssurance(state.events, requested, state.enrolled, services.levels, services.now());
+    const resolution = resolveAssurance(state.events, requested, state.enrolled, services.levels, judgementTime(requested, services.now()));
     if (resolution.kind !== 'finish') return Check.REQUEST_PROMPT;
     const unchanged =
       session.acr === resolution.acr &&

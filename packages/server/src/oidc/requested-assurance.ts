@@ -5,6 +5,7 @@ export interface AssuranceParams {
   readonly acr_values?: unknown;
   readonly claims?: unknown;
   readonly max_age?: unknown;
+  readonly prompt?: unknown;
 }
 
 interface AcrClaimRequest {
@@ -35,8 +36,9 @@ export interface RequestedAssurance extends AssuranceRequest {
 }
 
 /**
- * Reads `acr_values`, an `acr` request in the `claims` parameter and
- * `max_age` from authorization request parameters. An essential `acr` claim
+ * Reads `acr_values`, an `acr` request in the `claims` parameter,
+ * `max_age` and `prompt=login` (a fresh factor now, like `max_age=0`)
+ * from authorization request parameters. An essential `acr` claim
  * wins over `acr_values` (OpenID Connect Core 5.5.1.1).
  *
  * @param params - the authorization request's parameters
@@ -48,7 +50,10 @@ export interface RequestedAssurance extends AssuranceRequest {
  */
 export function requestedAssurance(params: AssuranceParams): RequestedAssurance {
   const maxAgeText = params.max_age === undefined ? undefined : String(params.max_age);
-  const maxAge = maxAgeText !== undefined && /^\d{1,10}$/.test(maxAgeText) ? Number(maxAgeText) : undefined;
+  const parsedMaxAge = maxAgeText !== undefined && /^\d{1,10}$/.test(maxAgeText) ? Number(maxAgeText) : undefined;
+  // oidc-provider rewrites max_age=0 into prompt=login; both mean "authenticate again now".
+  const promptLogin = typeof params.prompt === 'string' && params.prompt.split(' ').includes('login');
+  const maxAge = promptLogin ? 0 : parsedMaxAge;
 
   const claim = acrClaim(params.claims);
   const claimValues = [
@@ -60,4 +65,20 @@ export function requestedAssurance(params: AssuranceParams): RequestedAssurance 
   }
   const acrValues = typeof params.acr_values === 'string' ? params.acr_values.split(' ').filter(Boolean) : [];
   return { acceptable: acrValues.length > 0 ? acrValues : claimValues, maxAge, essential: false };
+}
+
+/**
+ * The instant at which a request is judged. OpenID Connect means
+ * `max_age=0` as "authenticate again now", so it is judged one second
+ * later: an event from an earlier step of the same second never meets it.
+ * Right after the user answered a factor, `justAuthenticatedAt` is used
+ * as is.
+ *
+ * @param requested - the request's assurance
+ * @param now - the current time, in seconds
+ * @param justAuthenticatedAt - when the factor the user just entered was verified
+ */
+export function judgementTime(requested: RequestedAssurance, now: number, justAuthenticatedAt?: number): number {
+  if (justAuthenticatedAt !== undefined) return justAuthenticatedAt;
+  return requested.maxAge === 0 ? now + 1 : now;
 }

@@ -12,7 +12,7 @@ import { loadSessionState, type SessionState } from '../../flows/session-state.j
 import { recordAuthentication, verifyPasswordSignIn } from '../../flows/sign-in.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../flows/totp-enrollment.js';
 import { verifyTotpCode } from '../../flows/totp-verification.js';
-import { requestedAssurance } from '../../oidc/requested-assurance.js';
+import { judgementTime, requestedAssurance } from '../../oidc/requested-assurance.js';
 import type { Services } from '../../services.js';
 import { renderEnrollTotpPage } from '../pages/enroll-totp-page.js';
 import type { PageError } from '../pages/layout.js';
@@ -109,7 +109,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     if (requested.essential && !requested.acceptable.some((name) => services.levels.has(name))) {
       return finish(request, reply, { error: 'unmet_authentication_requirements', error_description: 'none of the essential acr values is supported' });
     }
-    const now = shown.now ?? services.now();
+    const now = judgementTime(requested, services.now(), shown.now);
     const resolution = resolveAssurance(state.events, requested, state.enrolled, services.levels, now);
     if (resolution.kind === 'finish') {
       return finish(request, reply, {

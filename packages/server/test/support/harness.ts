@@ -1,0 +1,141 @@
+// Starts a real Stepwise server on a free loopback port with its own data
+// folder, and drives it with openid-client as a real relying party.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as oidc from 'openid-client';
+import { clients, createServer, epochSeconds, loadConfig, type StepwiseServer } from '../../src/index.js';
+import type { StepwiseYaml } from '../../src/config/load.js';
+import { Browser, type Page } from './browser.js';
+
+/** The test relying party's client id and redirect URI (another origin, so the browser stops there). */
+export const RP_CLIENT_ID = 'test-rp';
+export const RP_REDIRECT_URI = 'http://127.0.0.1:9/callback';
+
+/** A free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A running test server. */
+export interface TestServer {
+  readonly issuer: string;
+  readonly dataDir: string;
+  readonly server: StepwiseServer;
+  /** Stops it; the data folder is kept until {@link TestServer.destroy}. */
+  close(): Promise<void>;
+  /** Stops it and deletes its data folder. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * Starts a server with the demo user, a test client and silent logs.
+ *
+ * @param options - reuse a data folder and port (restart tests), or override settings
+ */
+export async function startTestServer(
+  options: { dataDir?: string; port?: number; overrides?: Partial<StepwiseYaml> } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'stepwise-test-'));
+  const port = options.port ?? (await freePort());
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    file: null,
+    env: {},
+    overrides: { issuer, host: '127.0.0.1', port, data_dir: dataDir, demo: true, log_level: 'silent', ...options.overrides },
+  });
+  const server = await createServer(config);
+  await clients.upsertClient(server.database.db, {
+    client_id: RP_CLIENT_ID,
+    client_name: 'Test RP',
+    redirect_uris: [RP_REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  }, epochSeconds());
+  await server.listen();
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await server.close();
+  };
+  return {
+    issuer,
+    dataDir,
+    server,
+    close,
+    async destroy() {
+      await close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A relying party bound to one test server. */
+export class RelyingParty {
+  private constructor(readonly config: oidc.Configuration) {}
+
+  /** Discovers the server and registers nothing: the client exists already. */
+  static async discover(issuer: string): Promise<RelyingParty> {
+    const config = await oidc.discovery(new URL(issuer), RP_CLIENT_ID, undefined, oidc.None(), {
+      execute: [oidc.allowInsecureRequests],
+    });
+    return new RelyingParty(config);
+  }
+
+  /** Starts an authorization request; returns its URL and what the callback needs. */
+  async authorize(params: Record<string, string> = {}): Promise<{ url: string; verifier: string; state: string; maxAge?: number }> {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(this.config, {
+      redirect_uri: RP_REDIRECT_URI,
+      scope: 'openid profile',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      ...params,
+    });
+    return { url: url.href, verifier, state, ...(params.max_age !== undefined ? { maxAge: Number(params.max_age) } : {}) };
+  }
+
+  /** Exchanges the code the browser came back with. */
+  async callback(
+    landing: Page,
+    request: { verifier: string; state: string; maxAge?: number },
+  ): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
+    if (!landing.url.startsWith(RP_REDIRECT_URI)) {
+      throw new Error(`expected a redirect to the client, got ${landing.status} ${landing.url}\n${landing.body.slice(0, 1500)}`);
+    }
+    return oidc.authorizationCodeGrant(this.config, new URL(landing.url), {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+      ...(request.maxAge !== undefined ? { maxAge: request.maxAge } : {}),
+    });
+  }
+
+  /** Refreshes tokens. */
+  async refresh(refreshToken: string): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
+    return oidc.refreshTokenGrant(this.config, refreshToken);
+  }
+}
+
+/** A browser for a test server. */
+export function browserFor(server: TestServer): Browser {
+  return new Browser(new URL(server.issuer).origin);
+}
+
+/** The base32 key the enrollment page shows for typing by hand. */
+export function typedSecretOf(page: Page): string {
+  const secret = /<code class="secret">([^<]+)<\/code>/.exec(page.body)?.[1];
+  if (!secret) throw new Error(`no secret on ${page.url}:\n${page.body.slice(0, 1500)}`);
+  return secret.replace(/\s+/g, '');
+}
