@@ -3,6 +3,7 @@ import {
   resolveAssurance,
   SimpleError,
   StepwiseError,
+  type AuthenticationEvent,
   type Requirement,
 } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -177,36 +178,41 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     }
   });
 
-  app.post('/interaction/:uid/totp', { config: FORM_RATE_LIMIT, schema: { params: uidParams, body: codeBody }, preHandler: app.csrfProtection }, async (request, reply) => {
+  /** A second factor answered inside a signed-in interaction: verify, record, go on. */
+  async function answerFactor(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    method: string,
+    verify: (state: SessionState, details: Details) => Promise<AuthenticationEvent>,
+  ): Promise<FastifyReply> {
     const details = await interaction(request, reply);
     const state = await currentSession(request, services);
     if (!state) return proceed(request, reply, details, undefined, pageError(new SimpleError('ERR_SESSION_REQUIRED')));
     try {
-      const event = await verifyTotpCode(services, {
+      const event = await verify(state, details);
+      await recordAuthentication(services, { user: state.user, event, sessionId: state.session.id, context: signInContext(request) });
+      return proceed(request, reply, details, await loadSessionState(services, state.token), { now: event.at });
+    } catch (error) {
+      return proceed(request, reply, details, state, { ...pageError(error), method });
+    }
+  }
+
+  app.post('/interaction/:uid/totp', { config: FORM_RATE_LIMIT, schema: { params: uidParams, body: codeBody }, preHandler: app.csrfProtection }, async (request, reply) =>
+    answerFactor(request, reply, 'totp', (state, details) =>
+      verifyTotpCode(services, {
         factors: state.factors,
         code: (request.body as { code: string }).code,
         scope: { challengeKey: `interaction:${details.uid}`, userId: state.user.id },
-      });
-      await recordAuthentication(services, { user: state.user, event, sessionId: state.session.id, context: signInContext(request) });
-      return proceed(request, reply, details, await loadSessionState(services, state.token), { now: event.at });
-    } catch (error) {
-      return proceed(request, reply, details, state, { ...pageError(error), method: 'totp' });
-    }
-  });
+      }),
+    ),
+  );
 
-  app.post('/interaction/:uid/enroll-totp', { config: FORM_RATE_LIMIT, schema: { params: uidParams, body: enrollBody }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const details = await interaction(request, reply);
-    const state = await currentSession(request, services);
-    if (!state) return proceed(request, reply, details, undefined, pageError(new SimpleError('ERR_SESSION_REQUIRED')));
-    const { code, factor_id: factorId } = request.body as { code: string; factor_id: string };
-    try {
-      const event = await confirmTotpEnrollment(services, { user: state.user, factorId, code });
-      await recordAuthentication(services, { user: state.user, event, sessionId: state.session.id, context: signInContext(request) });
-      return proceed(request, reply, details, await loadSessionState(services, state.token), { now: event.at });
-    } catch (error) {
-      return proceed(request, reply, details, state, pageError(error));
-    }
-  });
+  app.post('/interaction/:uid/enroll-totp', { config: FORM_RATE_LIMIT, schema: { params: uidParams, body: enrollBody }, preHandler: app.csrfProtection }, async (request, reply) =>
+    answerFactor(request, reply, 'totp', (state) => {
+      const { code, factor_id: factorId } = request.body as { code: string; factor_id: string };
+      return confirmTotpEnrollment(services, { user: state.user, factorId, code });
+    }),
+  );
 
   app.get('/interaction/:uid/abort', { schema: { params: uidParams } }, async (request, reply) => {
     await interaction(request, reply);
