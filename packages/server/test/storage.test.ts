@@ -1,7 +1,8 @@
 // Storage repositories against every engine we ship: in-memory SQLite, a
-// SQLite file, and PostgreSQL when STEPWISE_TEST_POSTGRES_URL names one (each
-// run gets its own schema there). Race tests fire concurrent calls at the
-// atomic operations an attacker would race: TOTP replay and failure counting.
+// SQLite file, and PostgreSQL (STEPWISE_TEST_POSTGRES_URL, or a temporary
+// server started for the run; each run gets its own schema there). Race tests
+// fire concurrent calls at the atomic operations an attacker would race: TOTP
+// replay and failure counting.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ import * as attempts from '../src/storage/attempts.js';
 import * as keys from '../src/storage/signing-keys.js';
 import * as clients from '../src/storage/clients.js';
 import { createOidcAdapter, pruneExpiredOidcModels } from '../src/storage/oidc-adapter.js';
+import { startTemporaryPostgres, type TemporaryPostgres } from './support/postgres.js';
 
 const code = (expected: string) => (err: unknown) => (err as StepwiseError).code === expected;
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -244,11 +246,25 @@ function repositorySuite(name: string, open: () => Promise<Database>, cleanup?: 
 repositorySuite('sqlite in memory', () => openDatabase('sqlite::memory:'));
 repositorySuite('sqlite file', () => openDatabase(`sqlite:${join(tmp, 'suite', 'stepwise.db')}`));
 
-const postgresUrl = process.env.STEPWISE_TEST_POSTGRES_URL;
-if (postgresUrl) {
+// PostgreSQL is never skipped: STEPWISE_TEST_POSTGRES_URL names a server to use,
+// otherwise a temporary one is started from Debian's packaged binaries, and the
+// suite fails (saying what to install) when there are none.
+describe('postgres', () => {
+  let server: TemporaryPostgres | undefined;
+  let postgresUrl = '';
   const schema = `stepwise_test_${randomUUID().replaceAll('-', '')}`;
   const admin = () => new pg.Client({ connectionString: postgresUrl });
-  repositorySuite('postgres', async () => {
+  before(async () => {
+    const configured = process.env.STEPWISE_TEST_POSTGRES_URL;
+    if (configured) postgresUrl = configured;
+    else {
+      server = await startTemporaryPostgres();
+      postgresUrl = server.url;
+    }
+  });
+  after(async () => { await server?.stop(); });
+
+  repositorySuite('repositories', async () => {
     const client = admin();
     await client.connect();
     await client.query(`create schema ${schema}`);
@@ -262,9 +278,7 @@ if (postgresUrl) {
     await client.query(`drop schema ${schema} cascade`);
     await client.end();
   });
-} else {
-  test('postgres (set STEPWISE_TEST_POSTGRES_URL to run)', { skip: true }, () => {});
-}
+});
 
 describe('opening databases', () => {
   test('an unknown scheme is a configuration error', async () => {

@@ -1,0 +1,237 @@
+// Starts a throwaway PostgreSQL server from Debian's packaged binaries
+// (/usr/lib/postgresql/<version>/bin) in a temporary folder, on a free
+// loopback port with trust authentication, for tests that need a real one.
+// PostgreSQL refuses to run as root, so under root the folder is handed to the
+// `postgres` system user (created by the Debian package) and every command runs
+// through `runuser -u postgres --`.
+import { execFile, execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+const POSTGRES_ROOT = '/usr/lib/postgresql';
+const READY_TIMEOUT_MS = 20_000;
+
+/** What to do when no PostgreSQL server binaries are installed. */
+export const POSTGRES_INSTALL_HINT =
+  'PostgreSQL server binaries not found (looked for /usr/lib/postgresql/*/bin/initdb and pg_ctl): ' +
+  'install it with `apt-get update && apt-get install -y postgresql` ' +
+  '(or set STEPWISE_TEST_POSTGRES_URL to an existing server)';
+
+/** A running temporary PostgreSQL server. */
+export interface TemporaryPostgres {
+  /** `postgres://postgres@127.0.0.1:PORT/DBNAME`, a fresh database owned by the superuser. */
+  readonly url: string;
+  /** Stops the server (fast shutdown) and deletes its folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The bin folder of the newest installed PostgreSQL that has both initdb and pg_ctl. */
+function findBinDir(): string {
+  let versions: string[] = [];
+  try {
+    versions = readdirSync(POSTGRES_ROOT);
+  } catch {
+    // No PostgreSQL at all.
+  }
+  const newestFirst = versions
+    .filter((v) => /^\d+(\.\d+)*$/.test(v))
+    .sort((a, b) => {
+      const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+      for (let i = 0; i < Math.max(x.length, y.length); i++) {
+        const d = (y[i] ?? 0) - (x[i] ?? 0);
+        if (d !== 0) return d;
+      }
+      return 0;
+    });
+  for (const version of newestFirst) {
+    const bin = join(POSTGRES_ROOT, version, 'bin');
+    if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl'))) return bin;
+  }
+  throw new Error(POSTGRES_INSTALL_HINT);
+}
+
+/** A loopback port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** The uid and gid of the `postgres` system user. */
+function postgresUser(): { uid: number; gid: number } {
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    throw new Error(
+      'running as root, and PostgreSQL refuses root, but there is no `postgres` user to run it as: ' +
+        'reinstall it with `apt-get update && apt-get install -y postgresql`',
+    );
+  }
+}
+
+/** A command line, run as `postgres` when we are root. */
+function asServerUser(file: string, args: string[]): [string, string[]] {
+  return isRoot() ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
+}
+
+/** A fresh folder the server user owns and can reach. */
+function makeServerDir(): string {
+  const bases = isRoot() ? [...new Set([tmpdir(), '/tmp'])] : [tmpdir()];
+  for (const base of bases) {
+    const dir = mkdtempSync(join(base, 'stepwise-pg-'));
+    if (!isRoot()) return dir;
+    const { uid, gid } = postgresUser();
+    chownSync(dir, uid, gid);
+    try {
+      // The parent folders must let `postgres` through, which /root/... does not.
+      execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-w', dir, '-a', '-x', dir], { stdio: 'ignore' });
+      return dir;
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  throw new Error(`the postgres user cannot reach a temporary folder under ${bases.join(' or ')}`);
+}
+
+function logTail(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no server log)';
+  }
+}
+
+function describeFailure(err: unknown): string {
+  const e = err as { message?: string; stderr?: string };
+  return [e.message ?? String(err), e.stderr?.trim()].filter(Boolean).join('\n');
+}
+
+/** Retries a connection until the server accepts it, for at most {@link READY_TIMEOUT_MS}. */
+async function waitUntilReady(connectionString: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2_000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s: ${describeFailure(err)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+/**
+ * Starts a temporary PostgreSQL server on a free loopback port and creates a
+ * database in it. Throws, saying what to install, when PostgreSQL is missing.
+ */
+export async function startTemporaryPostgres(): Promise<TemporaryPostgres> {
+  const bin = findBinDir();
+  const initdb = join(bin, 'initdb');
+  const pgCtl = join(bin, 'pg_ctl');
+  const dir = makeServerDir();
+  const dataDir = join(dir, 'data');
+  const logFile = join(dir, 'server.log');
+  // Child processes start in the folder so `postgres` never lacks access to its cwd.
+  const exec = (file: string, args: string[]) => {
+    const [command, argv] = asServerUser(file, args);
+    return run(command, argv, { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  };
+
+  let running = false;
+  let stopped = false;
+  const stopSync = () => {
+    // Last resort when the process exits without calling stop(): never leave a server behind.
+    if (stopped) return;
+    stopped = true;
+    if (running) {
+      const [command, argv] = asServerUser(pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+      try { execFileSync(command, argv, { cwd: dir, stdio: 'ignore', timeout: 20_000 }); } catch { /* already gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopSync();
+    process.kill(process.pid, signal);
+  };
+  const unhook = () => {
+    process.off('exit', stopSync);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('exit', stopSync);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    unhook();
+    try {
+      if (running) await exec(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      running = false;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  try {
+    try {
+      await exec(initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
+    } catch (err) {
+      throw new Error(`initdb failed: ${describeFailure(err)}`);
+    }
+
+    // Another process may grab the free port before the server binds it: try a few.
+    let port = 0;
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+      try {
+        running = true;
+        await exec(pgCtl, ['-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', String(READY_TIMEOUT_MS / 1000), 'start']);
+        break;
+      } catch (err) {
+        const [command, argv] = asServerUser(pgCtl, ['-D', dataDir, 'status']);
+        running = await run(command, argv, { cwd: dir }).then(() => true, () => false);
+        if (running || attempt >= 3) {
+          throw new Error(`pg_ctl start failed: ${describeFailure(err)}\n--- server log ---\n${logTail(logFile)}`);
+        }
+      }
+    }
+
+    const server = `postgres://postgres@127.0.0.1:${port}`;
+    await waitUntilReady(`${server}/postgres`);
+    const database = 'stepwise_test';
+    const admin = new pg.Client({ connectionString: `${server}/postgres` });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${database}`);
+    } finally {
+      await admin.end();
+    }
+    return { url: `${server}/${database}`, stop };
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+}
