@@ -62,11 +62,14 @@ export async function main(argv: string[], output: Output = processOutput): Prom
       output.out(USAGE);
       return command || values.help ? 0 : 2;
     }
+    if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) {
+      throw new UsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+    }
     const config = loadConfig({
       file: values.config,
       overrides: {
         ...(values.demo ? { demo: true } : {}),
-        ...(values.port !== undefined ? { port: /^\d+$/.test(values.port) ? Number(values.port) : -1 } : {}),
+        ...(values.port !== undefined ? { port: Number(values.port) } : {}),
       },
     });
     if (command === 'serve') {

@@ -1,7 +1,7 @@
 import type { AuthenticationEvent, EnrolledAuthenticator } from '@stepwise/core';
 import type { Services } from '../services.js';
 import { listFactors, type Factor } from '../storage/factors.js';
-import { findSessionByToken, listAuthEvents, type SessionRecord } from '../storage/sessions.js';
+import { findSessionByToken, listAuthEvents, revokeSession, type SessionRecord } from '../storage/sessions.js';
 import { findUserById, type User } from '../storage/users.js';
 
 /** Our first-party browser session cookie: an opaque random token. */
@@ -49,4 +49,15 @@ export async function loadSessionState(services: Services, token: string | undef
     listFactors(services.db, user.id, { confirmedOnly: true }),
   ]);
   return { token, session, user, events, factors, enrolled: enrolledAuthenticators(user, factors) };
+}
+
+/**
+ * Ends the session behind a cookie value, if any.
+ *
+ * @param services - shared services
+ * @param token - the session cookie's value
+ */
+export async function revokeSessionByToken(services: Services, token: string): Promise<void> {
+  const session = token.length <= 128 ? await findSessionByToken(services.db, token) : undefined;
+  if (session) await revokeSession(services.db, session.id, services.now());
 }

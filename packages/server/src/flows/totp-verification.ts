@@ -55,6 +55,20 @@ export async function chargeFailure(services: Services, scope: AttemptScope): Pr
 }
 
 /**
+ * A factor whose sealed secret does not open (tampered, moved from another
+ * row, or its key removed) cannot verify any code: the user gets an
+ * ordinary refusal and the operator an error in the log.
+ */
+function openSecret(services: Services, factor: Factor): string | undefined {
+  try {
+    return services.box.open(factor.secret!, `totp:${factor.id}`);
+  } catch (error) {
+    services.logger.error({ err: error, factorId: factor.id }, 'a TOTP secret could not be decrypted');
+    return undefined;
+  }
+}
+
+/**
  * Verifies a TOTP code against the given factors: ±1 time step, and a time
  * step already accepted for a factor is refused (the check-and-set is one
  * atomic UPDATE, so two nodes cannot both accept it). Wrong and replayed
@@ -73,11 +87,11 @@ export async function verifyTotpCode(
   const totpFactors = input.factors.filter((factor) => factor.method === 'totp' && factor.secret !== null);
   if (totpFactors.length === 0) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
 
-  const nowMs = Date.now();
+  const nowMs = services.now() * 1000;
   let replayed = false;
   for (const factor of totpFactors) {
-    const secret = services.box.open(factor.secret!, `totp:${factor.id}`);
-    const step = matchTotp(secret, input.code, nowMs);
+    const secret = openSecret(services, factor);
+    const step = secret === undefined ? null : matchTotp(secret, input.code, nowMs);
     if (step === null) continue;
     const now = Math.floor(nowMs / 1000);
     if (await advanceLastUsedStep(services.db, factor.id, step, now)) {

@@ -1,4 +1,4 @@
-import { BadRequestError, SimpleError, StepwiseError, ValidationError } from '@stepwise/core';
+import { AccountLockedError, BadRequestError, SimpleError, StepwiseError, ValidationError } from '@stepwise/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderErrorPage } from './pages/error-page.js';
 
@@ -46,14 +46,22 @@ export function wantsHtml(request: FastifyRequest): boolean {
  * @param error - the error
  */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: StepwiseError): FastifyReply {
-  if (error instanceof StepwiseError && 'retryAfterSeconds' in error) {
-    reply.header('retry-after', String((error as { retryAfterSeconds: number }).retryAfterSeconds));
-  }
+  applyRetryAfter(reply, error);
   reply.code(error.status);
   if (wantsHtml(request)) {
     return reply.type('text/html; charset=utf-8').send(renderErrorPage({ status: error.status, code: error.code, message: error.message }));
   }
   return reply.send(error.toJSON());
+}
+
+/**
+ * Adds `Retry-After` to an answer for a lockout, so clients know when to try again.
+ *
+ * @param reply - the reply
+ * @param error - the error being answered
+ */
+export function applyRetryAfter(reply: FastifyReply, error: unknown): void {
+  if (error instanceof AccountLockedError) reply.header('retry-after', String(Math.max(1, error.retryAfterSeconds)));
 }
 
 /**

@@ -60,7 +60,9 @@ export function signInContext(request: FastifyRequest): SignInContext {
  * @param fallback - where to go when it is absent or unsafe
  */
 export function safeReturnTo(value: unknown, fallback = '/account'): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\') || value.length > 512) {
+  // Browsers drop tabs and newlines from URLs ("/\t/evil" becomes "//evil"), so
+  // any control character, space or backslash makes the value unsafe.
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || /[\\\s\p{Cc}]/u.test(value) || value.length > 512) {
     return fallback;
   }
   return value;

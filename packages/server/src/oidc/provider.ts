@@ -4,7 +4,7 @@ import { resolveAssurance } from '@stepwise/core';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { LoadedSigningKey } from '../keys/signing-keys.js';
 import { SIGNING_ALG } from '../keys/signing-keys.js';
-import { loadSessionState, SESSION_COOKIE } from '../flows/session-state.js';
+import { loadSessionState, revokeSessionByToken, SESSION_COOKIE } from '../flows/session-state.js';
 import type { Services } from '../services.js';
 import { createOidcAdapter } from '../storage/oidc-adapter.js';
 import { findUserById } from '../storage/users.js';
@@ -185,6 +185,16 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
 
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, error) => services.logger.error({ err: error }, 'oidc-provider server error'));
+  // Our session is the source of truth: logging out of OpenID Connect must
+  // end it too, or the next authorization would finish without a password.
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    const token = ctx.cookies.get(SESSION_COOKIE, { signed: false });
+    if (!token) return;
+    ctx.cookies.set(SESSION_COOKIE, null, { path: '/', signed: false });
+    revokeSessionByToken(services, token).catch((error: unknown) =>
+      services.logger.error({ err: error }, 'could not revoke the session at logout'),
+    );
+  });
   return provider;
 }
 

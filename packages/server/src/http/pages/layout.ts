@@ -23,7 +23,7 @@ export function layout(frame: PageFrame, body: SafeHtml): string {
 <link rel="stylesheet" href="/assets/stepwise.css">
 </head>
 <body>
-<header class="top"><a class="brand" href="/">Stepwise</a>${frame.username && html`<span class="who">Signed in as <strong>${frame.username}</strong> · <a href="/account">Account</a> · <form class="inline" method="post" action="/logout"><button class="link" type="submit">Sign out</button></form></span>`}</header>
+<header class="top"><a class="brand" href="/">Stepwise</a>${frame.username && html`<span class="who">Signed in as <strong>${frame.username}</strong> · <a href="/account">Account</a> · <a href="/logout">Sign out</a></span>`}</header>
 <main class="card">
 ${body}
 </main>

@@ -10,6 +10,7 @@ import { renderEnrollTotpPage } from '../pages/enroll-totp-page.js';
 import { html } from '../html.js';
 import { csrfField, layout } from '../pages/layout.js';
 import { currentSession, signInContext } from '../session-cookie.js';
+import { sendError, wantsHtml } from '../errors.js';
 import { enrollBody, sendPage } from './forms.js';
 import { FORM_RATE_LIMIT } from './forms.js';
 
@@ -68,6 +69,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
       return reply.redirect('/account?done=totp-added', 303);
     } catch (error) {
       if (!(error instanceof StepwiseError)) throw error;
+      if (!wantsHtml(request)) return sendError(request, reply, error);
       return sendPage(reply, error.status, renderEnrollTotpPage({
         action: '/account/totp', csrfToken: reply.generateCsrf(), username: state.user.username,
         enrollment: await startTotpEnrollment(services, state.user), cancelUrl: '/account',

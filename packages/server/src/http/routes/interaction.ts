@@ -17,6 +17,7 @@ import { judgementTime, requestedAssurance } from '../../oidc/requested-assuranc
 import type { Services } from '../../services.js';
 import { renderEnrollTotpPage } from '../pages/enroll-totp-page.js';
 import type { PageError } from '../pages/layout.js';
+import { applyRetryAfter, sendError, wantsHtml } from '../errors.js';
 import { renderSignInPage } from '../pages/sign-in-page.js';
 import { renderTotpPage } from '../pages/totp-page.js';
 import { codeBody, describeRequirement, enrollBody, passwordBody, sendPage } from './forms.js';
@@ -38,11 +39,13 @@ interface Shown {
   readonly now?: number;
   /** The method the user picked among those offered. */
   readonly method?: string | undefined;
+  /** The error behind `error`, for headers such as Retry-After. */
+  readonly cause?: StepwiseError;
 }
 
-function pageError(error: unknown): { error: PageError; status: number } {
+function pageError(error: unknown): { error: PageError; status: number; cause: StepwiseError } {
   if (!(error instanceof StepwiseError)) throw error;
-  return { error: { code: error.code, message: error.message }, status: error.status };
+  return { error: { code: error.code, message: error.message }, status: error.status, cause: error };
 }
 
 /**
@@ -98,6 +101,9 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     const client = await provider.Client.find(clientId);
     const clientName = client?.clientName ?? clientId;
     const status = shown.status ?? 200;
+    // Scripts and API clients get the error as JSON; browsers get the page again.
+    if (shown.cause && !wantsHtml(request)) return sendError(request, reply, shown.cause);
+    applyRetryAfter(reply, shown.cause);
 
     if (details.prompt.name === 'consent' && state) {
       return finish(request, reply, { consent: { grantId: await consentGrant(details) } });

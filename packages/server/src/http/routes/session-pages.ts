@@ -5,8 +5,10 @@ import { recordAuthentication, verifyPasswordSignIn } from '../../flows/sign-in.
 import { verifyTotpCode } from '../../flows/totp-verification.js';
 import type { Services } from '../../services.js';
 import { revokeSession } from '../../storage/sessions.js';
-import { sendError } from '../errors.js';
+import { applyRetryAfter, sendError, wantsHtml } from '../errors.js';
 import { renderSignInPage } from '../pages/sign-in-page.js';
+import { html } from '../html.js';
+import { csrfField, layout } from '../pages/layout.js';
 import { renderTotpPage } from '../pages/totp-page.js';
 import { clearSessionCookie, currentSession, safeReturnTo, setSessionCookie, signInContext } from '../session-cookie.js';
 import { codeBody, describeRequirement, passwordBody, sendPage } from './forms.js';
@@ -16,6 +18,14 @@ const returnToQuery = {
   type: 'object',
   properties: { return_to: { type: 'string', maxLength: 512 } },
 } as const;
+
+/**
+ * The account step-up's attempt counter: per session and per lockout window,
+ * so five wrong codes block this session's step-ups for that window only.
+ */
+function stepUpChallengeKey(sessionId: string, services: Services): string {
+  return `step-up:${sessionId}:${Math.floor(services.now() / services.config.stepUp.accountWindowSeconds)}`;
+}
 
 function withReturnTo(path: string, returnTo: string): string {
   return `${path}?return_to=${encodeURIComponent(returnTo)}`;
@@ -51,11 +61,24 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
       return reply.redirect(returnTo, 303);
     } catch (error) {
       if (!(error instanceof StepwiseError)) throw error;
+      if (!wantsHtml(request)) return sendError(request, reply, error);
+      applyRetryAfter(reply, error);
       return sendPage(reply, error.status, renderSignInPage({
         action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), username,
         error: { code: error.code, message: error.message },
       }));
     }
+  });
+
+  app.get('/logout', async (request, reply) => {
+    const state = await currentSession(request, services);
+    if (!state) return reply.redirect('/', 303);
+    return sendPage(reply, 200, layout(
+      { title: 'Sign out', username: state.user.username },
+      html`<h1>Sign out?</h1>
+<form method="post" action="/logout">${csrfField(reply.generateCsrf())}<button type="submit">Sign out</button></form>
+<p><a href="/account">Stay signed in</a></p>`,
+    ));
   });
 
   app.post('/logout', { config: FORM_RATE_LIMIT, preHandler: app.csrfProtection }, async (request, reply) => {
@@ -95,12 +118,14 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
       const event = await verifyTotpCode(services, {
         factors: state.factors,
         code: (request.body as { code: string }).code,
-        scope: { challengeKey: `step-up:${state.session.id}`, userId: state.user.id },
+        scope: { challengeKey: stepUpChallengeKey(state.session.id, services), userId: state.user.id },
       });
       await recordAuthentication(services, { user: state.user, event, sessionId: state.session.id, context: signInContext(request) });
       return reply.redirect(returnTo, 303);
     } catch (error) {
       if (!(error instanceof StepwiseError)) throw error;
+      if (!wantsHtml(request)) return sendError(request, reply, error);
+      applyRetryAfter(reply, error);
       return showStepUp(reply, returnTo, state.user.username, error, error.status);
     }
   });
