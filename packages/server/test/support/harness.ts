@@ -1,29 +1,19 @@
 // Starts a real Stepwise server on a free loopback port with its own data
 // folder, and drives it with openid-client as a real relying party.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { clients, createServer, epochSeconds, loadConfig, type StepwiseServer } from '../../src/index.js';
 import type { StepwiseYaml } from '../../src/config/load.js';
 import { Browser, type Page } from './browser.js';
+import { freePort } from './free-port.js';
 
 /** The test relying party's client id and redirect URI (another origin, so the browser stops there). */
 export const RP_CLIENT_ID = 'test-rp';
 export const RP_REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
-/** A free loopback port. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 /** A running test server. */
 export interface TestServer {
