@@ -17,7 +17,4 @@ export interface Services {
   now(): number;
 }
 
-/** Seconds since the epoch, the unit every stored time uses. */
-export function epochSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
+export { epochSeconds } from './storage/database.js';

@@ -20,6 +20,16 @@ function secretFrom(base32: string): Secret {
 }
 
 /**
+ * The additional authenticated data a factor's sealed secret is bound to,
+ * so a ciphertext copied into another row does not open.
+ *
+ * @param factorId - the factor the secret belongs to
+ */
+export function totpSecretContext(factorId: string): string {
+  return `totp:${factorId}`;
+}
+
+/**
  * A new random shared secret.
  *
  * @returns 20 random bytes in base32 (32 characters, no padding)

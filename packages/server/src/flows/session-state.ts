@@ -39,7 +39,7 @@ export function enrolledAuthenticators(user: User, factors: readonly Factor[]): 
  * @param token - the session cookie's value
  */
 export async function loadSessionState(services: Services, token: string | undefined): Promise<SessionState | undefined> {
-  if (!token || token.length > 128) return undefined;
+  if (!token) return undefined;
   const session = await findSessionByToken(services.db, token);
   if (!session || session.createdAt + services.config.tokens.sessionTtl < services.now()) return undefined;
   const user = await findUserById(services.db, session.userId);
@@ -58,6 +58,6 @@ export async function loadSessionState(services: Services, token: string | undef
  * @param token - the session cookie's value
  */
 export async function revokeSessionByToken(services: Services, token: string): Promise<void> {
-  const session = token.length <= 128 ? await findSessionByToken(services.db, token) : undefined;
+  const session = await findSessionByToken(services.db, token);
   if (session) await revokeSession(services.db, session.id, services.now());
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SimpleError, type AuthenticationEvent } from '@stepwise/core';
-import { formatSecretForTyping, generateTotpSecret, totpQrSvg, totpUri } from '../factors/totp.js';
+import { formatSecretForTyping, generateTotpSecret, totpQrSvg, totpSecretContext, totpUri } from '../factors/totp.js';
 import type { Services } from '../services.js';
 import {
   confirmFactor,
@@ -28,7 +28,7 @@ export interface TotpEnrollment {
 }
 
 async function describe(services: Services, user: User, factor: Factor): Promise<TotpEnrollment> {
-  const secret = services.box.open(factor.secret!, `totp:${factor.id}`);
+  const secret = services.box.open(factor.secret!, totpSecretContext(factor.id));
   const issuer = new URL(services.config.issuer).host;
   const uri = totpUri({ secret, issuer: `Stepwise (${issuer})`, account: user.username });
   return { factorId: factor.id, uri, qrSvg: await totpQrSvg(uri), typedSecret: formatSecretForTyping(secret) };
@@ -69,7 +69,7 @@ export async function startTotpEnrollment(services: Services, user: User): Promi
     userId: user.id,
     method: 'totp',
     name: 'Authenticator app',
-    secret: services.box.seal(generateTotpSecret(), `totp:${id}`),
+    secret: services.box.seal(generateTotpSecret(), totpSecretContext(id)),
   });
   return describe(services, user, factor);
 }

@@ -6,7 +6,7 @@ import {
   TooManyAttemptsError,
   type AuthenticationEvent,
 } from '@stepwise/core';
-import { matchTotp } from '../factors/totp.js';
+import { matchTotp, totpSecretContext } from '../factors/totp.js';
 import type { Services } from '../services.js';
 import { clearFailures, countFailures, registerFailure, windowRemaining } from '../storage/attempts.js';
 import { advanceLastUsedStep, type Factor } from '../storage/factors.js';
@@ -61,7 +61,7 @@ export async function chargeFailure(services: Services, scope: AttemptScope): Pr
  */
 function openSecret(services: Services, factor: Factor): string | undefined {
   try {
-    return services.box.open(factor.secret!, `totp:${factor.id}`);
+    return services.box.open(factor.secret!, totpSecretContext(factor.id));
   } catch (error) {
     services.logger.error({ err: error, factorId: factor.id }, 'a TOTP secret could not be decrypted');
     return undefined;

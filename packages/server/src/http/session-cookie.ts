@@ -1,7 +1,7 @@
 import '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { loadSessionState, SESSION_COOKIE, type SessionState } from '../flows/session-state.js';
-import type { SignInContext } from '../flows/sign-in.js';
+import { recordAuthentication, verifyPasswordSignIn, type SignInContext } from '../flows/sign-in.js';
 import type { Services } from '../services.js';
 
 /**
@@ -66,4 +66,34 @@ export function safeReturnTo(value: unknown, fallback = '/account'): string {
     return fallback;
   }
   return value;
+}
+
+/**
+ * Signs in with a password: verifies it, records the event in the browser's
+ * session when it belongs to the same user (a re-authentication) or in a
+ * new one, and sets the cookie for a new session.
+ *
+ * @param request - the request (client IP, user agent)
+ * @param reply - the reply (session cookie)
+ * @param services - shared services
+ * @param existing - the browser's current session, if any
+ * @param credentials - the typed username and password
+ * @returns the session token now in use and when the password was verified
+ * @throws what {@link verifyPasswordSignIn} throws
+ */
+export async function signInWithPassword(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  services: Services,
+  existing: SessionState | undefined,
+  credentials: { username: string; password: string },
+): Promise<{ token: string; at: number }> {
+  const user = await verifyPasswordSignIn(services, { ...credentials, ip: request.ip });
+  const event = { method: 'password' as const, at: services.now() };
+  const sameUser = existing?.user.id === user.id;
+  const { newToken } = await recordAuthentication(services, {
+    user, event, sessionId: sameUser ? existing.session.id : undefined, context: signInContext(request),
+  });
+  if (newToken) setSessionCookie(reply, services, newToken);
+  return { token: newToken ?? existing!.token, at: event.at };
 }

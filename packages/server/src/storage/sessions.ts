@@ -76,6 +76,8 @@ export async function createSession(
  * @returns undefined when the token is unknown or the session revoked
  */
 export async function findSessionByToken(db: Db, token: string): Promise<SessionRecord | undefined> {
+  // Issued tokens are 43 characters; a longer value names no session and is not worth hashing.
+  if (token.length > 128) return undefined;
   const row = await db
     .selectFrom('sessions')
     .selectAll()

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { loadSessionState, type SessionState } from '../../flows/session-state.js';
-import { recordAuthentication, verifyPasswordSignIn } from '../../flows/sign-in.js';
+import { recordAuthentication } from '../../flows/sign-in.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../flows/totp-enrollment.js';
 import { verifyTotpCode } from '../../flows/totp-verification.js';
 import { judgementTime, requestedAssurance } from '../../oidc/requested-assurance.js';
@@ -22,7 +22,7 @@ import { renderSignInPage } from '../pages/sign-in-page.js';
 import { renderTotpPage } from '../pages/totp-page.js';
 import { codeBody, describeRequirement, enrollBody, passwordBody, sendPage } from './forms.js';
 import { FORM_RATE_LIMIT } from './forms.js';
-import { currentSession, setSessionCookie, signInContext } from '../session-cookie.js';
+import { currentSession, signInContext, signInWithPassword } from '../session-cookie.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -96,11 +96,13 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     shown: Shown = {},
   ): Promise<FastifyReply> {
     const base = `/interaction/${details.uid}`;
-    const csrfToken = reply.generateCsrf();
-    const clientId = String(details.params.client_id);
-    const client = await provider.Client.find(clientId);
-    const clientName = client?.clientName ?? clientId;
     const status = shown.status ?? 200;
+    // Only pages need the client's name and a CSRF token; finishing needs neither.
+    const pageInputs = async () => {
+      const clientId = String(details.params.client_id);
+      const client = await provider.Client.find(clientId);
+      return { csrfToken: reply.generateCsrf(), clientName: client?.clientName ?? clientId };
+    };
     // Scripts and API clients get the error as JSON; browsers get the page again.
     if (shown.cause && !wantsHtml(request)) return sendError(request, reply, shown.cause);
     applyRetryAfter(reply, shown.cause);
@@ -109,6 +111,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
       return finish(request, reply, { consent: { grantId: await consentGrant(details) } });
     }
     if (!state) {
+      const { csrfToken, clientName } = await pageInputs();
       return sendPage(reply, status, renderSignInPage({ action: `${base}/password`, csrfToken, clientName, error: shown.error, cancelUrl: `${base}/abort` }));
     }
 
@@ -124,6 +127,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
       });
     }
     if (resolution.kind === 'ask') {
+      const { csrfToken, clientName } = await pageInputs();
       const askPassword =
         resolution.methods.includes('password') &&
         (!resolution.methods.includes('totp') || shown.method === 'password' || passwordPreferred(resolution.requirement, shown.method));
@@ -148,6 +152,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
         error_description: `the account has no authenticator that can reach ${resolution.requirement.acr}`,
       });
     }
+    const { csrfToken, clientName } = await pageInputs();
     return sendPage(reply, status, renderEnrollTotpPage({
       action: `${base}/enroll-totp`, csrfToken, username: state.user.username, error: shown.error,
       enrollment: await startTotpEnrollment(services, state.user), cancelUrl: `${base}/abort`,
@@ -170,15 +175,8 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     const { username, password } = request.body as { username: string; password: string };
     const existing = await currentSession(request, services);
     try {
-      const user = await verifyPasswordSignIn(services, { username, password, ip: request.ip });
-      const event = { method: 'password' as const, at: services.now() };
-      const sameUser = existing?.user.id === user.id;
-      const { newToken } = await recordAuthentication(services, {
-        user, event, sessionId: sameUser ? existing.session.id : undefined, context: signInContext(request),
-      });
-      if (newToken) setSessionCookie(reply, services, newToken);
-      const state = await loadSessionState(services, newToken ?? existing?.token);
-      return proceed(request, reply, details, state, { now: event.at });
+      const { token, at } = await signInWithPassword(request, reply, services, existing, { username, password });
+      return proceed(request, reply, details, await loadSessionState(services, token), { now: at });
     } catch (error) {
       return proceed(request, reply, details, existing, { ...pageError(error), method: 'password' });
     }

@@ -1,7 +1,7 @@
 import { nextStep, SimpleError, StepwiseError } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sensitiveChangeRequirement } from '../../flows/sensitive-change.js';
-import { recordAuthentication, verifyPasswordSignIn } from '../../flows/sign-in.js';
+import { recordAuthentication } from '../../flows/sign-in.js';
 import { verifyTotpCode } from '../../flows/totp-verification.js';
 import type { Services } from '../../services.js';
 import { revokeSession } from '../../storage/sessions.js';
@@ -10,7 +10,7 @@ import { renderSignInPage } from '../pages/sign-in-page.js';
 import { html } from '../html.js';
 import { csrfField, layout } from '../pages/layout.js';
 import { renderTotpPage } from '../pages/totp-page.js';
-import { clearSessionCookie, currentSession, safeReturnTo, setSessionCookie, signInContext } from '../session-cookie.js';
+import { clearSessionCookie, currentSession, safeReturnTo, signInContext, signInWithPassword } from '../session-cookie.js';
 import { codeBody, describeRequirement, passwordBody, sendPage } from './forms.js';
 import { FORM_RATE_LIMIT } from './forms.js';
 
@@ -49,15 +49,7 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
     const returnTo = safeReturnTo((request.query as { return_to?: string }).return_to);
     const { username, password } = request.body as { username: string; password: string };
     try {
-      const user = await verifyPasswordSignIn(services, { username, password, ip: request.ip });
-      const existing = await currentSession(request, services);
-      const { newToken } = await recordAuthentication(services, {
-        user,
-        event: { method: 'password', at: services.now() },
-        sessionId: existing?.user.id === user.id ? existing.session.id : undefined,
-        context: signInContext(request),
-      });
-      if (newToken) setSessionCookie(reply, services, newToken);
+      await signInWithPassword(request, reply, services, await currentSession(request, services), { username, password });
       return reply.redirect(returnTo, 303);
     } catch (error) {
       if (!(error instanceof StepwiseError)) throw error;
