@@ -27,6 +27,12 @@ export const ERROR_CATALOGUE = {
   ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
   ERR_CLIENT_EXISTS: { status: 409, message: 'A client with this id already exists' },
   ERR_UNMET_AUTHENTICATION_REQUIREMENTS: { status: 400, message: 'The account cannot meet the requested assurance' },
+  ERR_TOKEN_MISSING: { status: 401, message: 'A bearer access token is required' },
+  ERR_TOKEN_MALFORMED: { status: 401, message: 'The access token is not a well-formed JWT' },
+  ERR_TOKEN_INVALID: { status: 401, message: 'The access token is not valid for this API' },
+  ERR_TOKEN_EXPIRED: { status: 401, message: 'The access token has expired' },
+  ERR_INSUFFICIENT_USER_AUTHENTICATION: { status: 401, message: 'A different authentication level is required' },
+  ERR_ISSUER_UNAVAILABLE: { status: 503, message: 'The token issuer cannot be reached to fetch its keys; try again shortly' },
   ERR_DECRYPTION_FAILED: { status: 500, message: 'A stored secret could not be decrypted with the configured keys' },
   ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -111,6 +111,11 @@ export class LevelSet {
     return Object.fromEntries(this.strongestFirst.map((level) => [level.name, level.rank]));
   }
 
+  /** `{ level: lifetime in seconds }`, strongest first: published for resource servers. */
+  lifetimes(): Record<string, number> {
+    return Object.fromEntries(this.strongestFirst.map((level) => [level.name, level.lifetime]));
+  }
+
   /** The longest lifetime of any level: events older than this never count. */
   longestLifetime(): number {
     return Math.max(...this.strongestFirst.map((level) => level.lifetime));

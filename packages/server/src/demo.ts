@@ -1,6 +1,6 @@
 import { hashPassword } from './crypto/passwords.js';
 import type { Services } from './services.js';
-import { findClient, insertClient } from './storage/clients.js';
+import { upsertClient } from './storage/clients.js';
 import { createUser, findUserByUsername } from './storage/users.js';
 
 /** The demo account the quick start prints. */
@@ -10,7 +10,9 @@ export const DEMO_USER = { username: 'demo', password: 'stepwise-demo', displayN
 export const DEMO_CLIENT_ID = 'demo-app';
 
 /**
- * Seeds the demo user and a public demo client (PKCE, refresh tokens) once.
+ * Seeds the demo user once, and the public demo client (PKCE, refresh
+ * tokens) at every start, so that its redirect URIs follow the configured
+ * demo bank.
  *
  * @param services - shared services
  * @param redirectUris - where the demo client may be sent back to
@@ -24,15 +26,13 @@ export async function seedDemo(services: Services, redirectUris: readonly string
       email: DEMO_USER.email,
     });
   }
-  if (!(await findClient(services.db, DEMO_CLIENT_ID))) {
-    await insertClient(services.db, {
-      client_id: DEMO_CLIENT_ID,
-      client_name: 'Demo App',
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      redirect_uris: [...redirectUris],
-      post_logout_redirect_uris: [...redirectUris.map((uri) => new URL('/', uri).href)],
-    }, services.now());
-  }
+  await upsertClient(services.db, {
+    client_id: DEMO_CLIENT_ID,
+    client_name: 'Stepwise Bank (demo)',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [...new Set(redirectUris)],
+    post_logout_redirect_uris: [...new Set(redirectUris.map((uri) => new URL('/', uri).href))],
+  }, services.now());
 }

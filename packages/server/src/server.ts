@@ -79,7 +79,7 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       now: epochSeconds,
     };
     if (config.demo) {
-      await seedDemo(services, [`${config.issuer}/demo/callback`, ...(options.demoRedirectUris ?? [])]);
+      await seedDemo(services, [`${config.demoBankUrl}/callback`, ...(options.demoRedirectUris ?? [])]);
     }
     const signingKeys = await loadSigningKeys(database.db, services.box, services.now(), signingKeyGrace(config));
     const provider = createProvider(services, signingKeys);

@@ -41,6 +41,8 @@ void describe('loadConfig', () => {
       databaseUrl: `sqlite:${join(cwd, 'data', 'stepwise.db')}`,
       logLevel: 'info',
       demo: false,
+      demoBankUrl: 'http://localhost:3001',
+      resources: [],
       secretKeys: null,
       cookieSecure: true,
       levels: [...DEFAULT_LEVELS],
@@ -168,6 +170,19 @@ void describe('loadConfig', () => {
     // A bad file value is reported even while a variable hides it.
     assertConfigError(() => load('port: abc', { STEPWISE_PORT: '80' }), 'port', /got "abc"/);
     assertConfigError(() => load(undefined, { STEPWISE_SECRET_KEYS: 'k1:AAAA' }), 'STEPWISE_SECRET_KEYS', /^configuration STEPWISE_SECRET_KEYS: key "k1" must be 32 bytes/);
+  });
+
+  void test('resources: listed APIs from the file or a comma list in the environment; demo adds the bank API', () => {
+    assert.deepEqual(load('resources:\n  - https://api.example.com/\n').resources, ['https://api.example.com/']);
+    assert.deepEqual(load(undefined, { STEPWISE_RESOURCES: 'https://a.example/, https://b.example/v1' }).resources, [
+      'https://a.example/',
+      'https://b.example/v1',
+    ]);
+    const demo = load(undefined, { STEPWISE_DEMO: 'true', STEPWISE_DEMO_BANK_URL: 'http://localhost:4001/' });
+    assert.equal(demo.demoBankUrl, 'http://localhost:4001');
+    assert.deepEqual(demo.resources, ['http://localhost:4001/api']);
+    assertConfigError(() => load('resources: [\"ftp://files.example\"]\n'), 'resources[0]', /absolute http\(s\) URL/);
+    assertConfigError(() => load('resources: https://api.example\n'), 'resources', /must be a list of URLs/);
   });
 
   void test('unknown keys are refused, with a suggestion', () => {

@@ -22,9 +22,8 @@ export async function serve(config: StepwiseConfig, output: Output): Promise<voi
   if (config.demo) {
     output.out('');
     output.out(`  Demo user:   ${DEMO_USER.username} / ${DEMO_USER.password}`);
-    output.out(`  Demo client: ${DEMO_CLIENT_ID} (public, PKCE), redirect URI ${issuer}/demo/callback`);
-    output.out('  Next: open the Account page, sign in as the demo user and add an authenticator app;');
-    output.out(`  then send an OIDC client to ${issuer}/auth with acr_values=aal2 to see a step-up.`);
+    output.out(`  Demo client: ${DEMO_CLIENT_ID} (public, PKCE) for the demo bank at ${config.demoBankUrl}`);
+    output.out(`  Access tokens may be issued for: ${[issuer, ...config.resources].join(', ')}`);
   }
   output.out('');
   output.out('  Press Ctrl-C to stop.');

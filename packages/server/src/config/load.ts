@@ -24,6 +24,9 @@ export interface LoadConfigOptions {
   overrides?: Partial<StepwiseYaml>;
 }
 
+/** Where `npm start` runs the demo bank. */
+export const DEFAULT_DEMO_BANK_URL = 'http://localhost:3001';
+
 /** Environment variables and the top-level YAML key each one sets. */
 export const CONFIG_ENV_VARS = {
   STEPWISE_ISSUER: 'issuer',
@@ -33,7 +36,9 @@ export const CONFIG_ENV_VARS = {
   STEPWISE_DATABASE_URL: 'database_url',
   STEPWISE_LOG_LEVEL: 'log_level',
   STEPWISE_DEMO: 'demo',
+  STEPWISE_DEMO_BANK_URL: 'demo_bank_url',
   STEPWISE_SECRET_KEYS: 'secret_keys',
+  STEPWISE_RESOURCES: 'resources',
 } as const satisfies Record<string, keyof StepwiseYaml>;
 
 type RawObject = Record<string, unknown>;
@@ -96,7 +101,8 @@ function readEnv(env: Record<string, string | undefined>): RawObject {
       const flag = ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[value.toLowerCase()];
       if (flag === undefined) throw new ConfigError(name, `must be "true", "false", "1" or "0", got ${describeValue(value)}`);
       values[key] = flag;
-    } else values[key] = value;
+    } else if (key === 'resources') values[key] = value.split(',').map((item) => item.trim()).filter(Boolean);
+    else values[key] = value;
   }
   return values;
 }
@@ -255,6 +261,8 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
   }
 
   const issuerUrl = new URL(issuer);
+  const demo = raw.demo ?? false;
+  const demoBankUrl = raw.demo_bank_url ?? DEFAULT_DEMO_BANK_URL;
   return {
     issuer,
     host: raw.host ?? '127.0.0.1',
@@ -262,9 +270,11 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
     dataDir,
     databaseUrl: raw.database_url ?? `sqlite:${join(dataDir, 'stepwise.db')}`,
     logLevel: raw.log_level ?? 'info',
-    demo: raw.demo ?? false,
+    demo,
+    demoBankUrl,
     secretKeys,
     cookieSecure: raw.cookies?.secure ?? (issuerUrl.protocol === 'https:' || issuerUrl.hostname === 'localhost'),
+    resources: [...new Set([...(raw.resources ?? []), ...(demo ? [`${demoBankUrl}/api`] : [])])],
     levels: checkLevels(raw.levels ? raw.levels.map(toLevel) : [...DEFAULT_LEVELS]),
     tokens: {
       accessTokenTtl: raw.tokens?.access_token_ttl ?? 600,

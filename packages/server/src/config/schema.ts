@@ -23,12 +23,24 @@ export interface StepwiseConfig {
   logLevel: LogLevel;
   /** Seeds demo users and a demo client. */
   demo: boolean;
+  /**
+   * Where the demo bank runs (`examples/bank`), without trailing slash. With
+   * `demo`, the demo client may be redirected to `<url>/callback` and tokens
+   * may be issued for the resource `<url>/api`.
+   */
+  demoBankUrl: string;
   /** Keys that encrypt factor secrets, current first; `null` when not configured (the server creates `data_dir/secret-keys`). */
   secretKeys: SecretKey[] | null;
   /** Whether cookies carry `Secure`. */
   cookieSecure: boolean;
   /** Assurance levels, already checked by `LevelSet`. */
   levels: LevelDefinition[];
+  /**
+   * Resource indicators (RFC 8707) access tokens may be issued for: the APIs
+   * whose guard accepts them as audience. The issuer is always allowed; any
+   * other `resource` is refused with `invalid_target`.
+   */
+  resources: string[];
   /** Lifetimes in seconds. */
   tokens: { accessTokenTtl: number; idTokenTtl: number; refreshTokenTtl: number; sessionTtl: number };
   stepUp: {
@@ -141,6 +153,13 @@ const issuer = () =>
   )
     .transform((value) => (issuerUrl(value) as URL).href.replace(/\/+$/, ''));
 
+// A resource indicator is an absolute URI without a fragment (RFC 8707 section 2).
+const resourceUri = () =>
+  rule<string>(
+    'must be an absolute http(s) URL without a fragment',
+    (value) => typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) && !value.includes('#'),
+  );
+
 const databaseUrl = () =>
   rule<string>(
     'must start with "sqlite:", "postgres://" or "postgresql://"',
@@ -175,8 +194,12 @@ export const rawConfigSchema = section({
   database_url: databaseUrl().optional(),
   log_level: oneOf(LOG_LEVELS).optional(),
   demo: boolean().optional(),
+  demo_bank_url: issuer().optional(),
   secret_keys: text('must be a string "<id>:<base64>,…"').optional(),
   cookies: section({ secure: boolean().optional() }).optional(),
+  resources: z
+    .array(resourceUri(), { error: (issue) => `must be a list of URLs, got ${describeValue(issue.input)}` })
+    .optional(),
   levels: z
     .array(levelSchema, { error: (issue) => `must be a list of levels, got ${describeValue(issue.input)}` })
     .min(1, { error: 'must list at least one level' })

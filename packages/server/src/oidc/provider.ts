@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveAssurance } from '@stepwise/core';
-import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { LoadedSigningKey } from '../keys/signing-keys.js';
 import { SIGNING_ALG } from '../keys/signing-keys.js';
 import { loadSessionState, revokeSessionByToken, SESSION_COOKIE } from '../flows/session-state.js';
@@ -13,6 +13,13 @@ import { judgementTime, requestedAssurance } from './requested-assurance.js';
 
 /** Discovery field with `{ level: rank }`, so resource servers can compare levels. */
 export const ACR_RANKS_DISCOVERY_FIELD = 'stepwise_acr_ranks';
+
+/**
+ * Discovery field with `{ level: lifetime in seconds }`: a token's `acr` holds
+ * only while its `auth_time` is younger than the level's lifetime, which
+ * matters for access tokens minted from a refresh token.
+ */
+export const ACR_LIFETIMES_DISCOVERY_FIELD = 'stepwise_acr_lifetimes';
 
 /** Scopes the provider knows; `offline_access` is not needed for refresh tokens. */
 export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
@@ -96,6 +103,7 @@ async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
  */
 export function createProvider(services: Services, keys: readonly LoadedSigningKey[]): Provider {
   const { config, levels, db } = services;
+  const allowedResources = new Set([config.issuer, ...config.resources]);
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(assuranceCheck(services));
 
@@ -112,7 +120,13 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
       profile: ['name', 'preferred_username'],
       email: ['email'],
     },
-    discovery: { [ACR_RANKS_DISCOVERY_FIELD]: levels.ranks() },
+    discovery: { [ACR_RANKS_DISCOVERY_FIELD]: levels.ranks(), [ACR_LIFETIMES_DISCOVERY_FIELD]: levels.lifetimes() },
+    // Browser apps (public clients) may call the token endpoint from the
+    // origins they are redirected to, and no others.
+    clientBasedCORS: (ctx, origin, client) =>
+      origin !== 'null' &&
+      (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') &&
+      (client.redirectUris ?? []).some((uri) => URL.canParse(uri) && new URL(uri).origin === origin),
     pkce: { required: () => true },
     clientDefaults: {
       id_token_signed_response_alg: SIGNING_ALG,
@@ -138,13 +152,18 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
         enabled: true,
         defaultResource: () => config.issuer,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource) => ({
+        getResourceServerInfo: (_ctx, resource) => {
+          if (!allowedResources.has(resource)) {
+            throw new errors.InvalidTarget(`resource "${resource}" is not one this server issues tokens for (configure it under "resources")`);
+          }
+          return {
           scope: SUPPORTED_SCOPES.join(' '),
           audience: resource,
           accessTokenTTL: config.tokens.accessTokenTtl,
           accessTokenFormat: 'jwt',
           jwt: { sign: { alg: SIGNING_ALG } },
-        }),
+          };
+        },
       },
     },
     interactions: {

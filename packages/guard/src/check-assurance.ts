@@ -1,0 +1,73 @@
+import { ConfigError } from '@stepwise/core';
+import type { AccessTokenClaims } from './claims.js';
+import { InsufficientUserAuthenticationError } from './errors.js';
+import type { IssuerMetadata } from './issuer-directory.js';
+import type { NormalizedRequirement } from './requirement.js';
+
+// RFC 9470 section 3's wording, so that clients and logs read the same text.
+const LEVEL_TOO_LOW = 'A different authentication level is required';
+const TOO_OLD = 'More recent authentication is required';
+
+/**
+ * Judges a verified token's authentication against a route's requirement:
+ * its level's rank at least the required one, `auth_time` within `maxAge`
+ * and within the required level's lifetime (a token refreshed long after the
+ * sign-in keeps its old `acr`), and an allowed method among its `amr`.
+ *
+ * @param claims - verified claims
+ * @param requirement - the route's requirement
+ * @param metadata - ranks and lifetimes the issuer publishes
+ * @param nowSeconds - the current time
+ * @param toleranceSeconds - clock skew allowed between issuer and API
+ * @returns the RFC 9470 refusal, or `undefined` when the token suffices
+ * @throws {@link ConfigError} when the route names a level the issuer does not define
+ * @example
+ * ```ts
+ * checkAssurance(claims, normalizeRequirement({ acr: 'aal2', maxAge: 300 }), metadata, now, 5);
+ * ```
+ */
+export function checkAssurance(
+  claims: AccessTokenClaims,
+  requirement: NormalizedRequirement,
+  metadata: IssuerMetadata,
+  nowSeconds: number,
+  toleranceSeconds: number,
+): InsufficientUserAuthenticationError | undefined {
+  const unmet = {
+    acrValues: requirement.acr !== undefined ? [requirement.acr] : [],
+    maxAge: requirement.maxAge,
+    methods: requirement.methods,
+  };
+  const age = claims.auth_time === undefined ? undefined : nowSeconds - claims.auth_time;
+
+  if (requirement.acr !== undefined) {
+    if (!levelReached(claims.acr, requirement.acr, metadata.acrRanks)) {
+      return new InsufficientUserAuthenticationError(unmet, LEVEL_TOO_LOW);
+    }
+    const lifetime = metadata.acrLifetimes[requirement.acr];
+    if (lifetime !== undefined && age !== undefined && age > lifetime + toleranceSeconds) {
+      return new InsufficientUserAuthenticationError(unmet, TOO_OLD);
+    }
+  }
+  if (requirement.maxAge !== undefined && (age === undefined || age > requirement.maxAge + toleranceSeconds)) {
+    return new InsufficientUserAuthenticationError(unmet, TOO_OLD);
+  }
+  if (requirement.amr !== undefined && !(claims.amr ?? []).some((value) => requirement.amr!.has(value))) {
+    return new InsufficientUserAuthenticationError(
+      unmet,
+      `A different authentication method is required: one of ${requirement.methods!.join(', ')}`,
+    );
+  }
+  return undefined;
+}
+
+function levelReached(tokenAcr: string | undefined, requiredAcr: string, ranks: Readonly<Record<string, number>>): boolean {
+  // An issuer that publishes no ranks can only be compared name for name.
+  if (Object.keys(ranks).length === 0) return tokenAcr === requiredAcr;
+  const required = ranks[requiredAcr];
+  if (required === undefined) {
+    throw new ConfigError('guard requirement acr', `"${requiredAcr}" is not a level the issuer defines (${Object.keys(ranks).join(', ')})`);
+  }
+  const reached = tokenAcr === undefined ? undefined : ranks[tokenAcr];
+  return reached !== undefined && reached >= required;
+}

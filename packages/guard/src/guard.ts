@@ -1,0 +1,233 @@
+import { ConfigError } from '@stepwise/core';
+import { guardAnswer, type GuardAnswer } from './answer.js';
+import { bearerToken } from './bearer-token.js';
+import { checkAssurance } from './check-assurance.js';
+import { toVerifiedAuth, type VerifiedAuth } from './claims.js';
+import { GuardError } from './errors.js';
+import { IssuerDirectory } from './issuer-directory.js';
+import { normalizeRequirement, type RequirementFor, type RouteRequirement } from './requirement.js';
+import { expressMiddleware, type ExpressLikeRequest, type ExpressMiddleware } from './adapters/express.js';
+import { fastifyPreHandler, type FastifyLikeRequest, type FastifyPreHandler } from './adapters/fastify.js';
+import { verifyFetchRequest, type FetchVerification } from './adapters/fetch.js';
+import { verifyNodeRequest, type NodeLikeRequest, type NodeLikeResponse } from './adapters/node.js';
+import { verifyAccessToken, type TokenChecks } from './verify-token.js';
+
+/** Asymmetric algorithms only: `none` and HMAC (a shared secret) are never accepted. */
+export const DEFAULT_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'] as const;
+
+/** How a guard is set up. Only `issuer` and `audience` are required. */
+export interface GuardOptions {
+  /** The Stepwise issuer URL; discovery is read from `<issuer>/.well-known/openid-configuration`. */
+  readonly issuer: string;
+  /** This API's resource indicator(s): the token's `aud` must contain one. */
+  readonly audience: string | readonly string[];
+  /** Accepted signature algorithms; default {@link DEFAULT_ALGORITHMS}. */
+  readonly algorithms?: readonly string[];
+  /** Leeway for `exp`, `nbf` and freshness, in seconds; default 5. */
+  readonly clockToleranceSeconds?: number;
+  /** Least time between JWKS fetches caused by an unknown key id; default 30 s. */
+  readonly jwksCooldownSeconds?: number;
+  /** Age after which discovery and keys are refreshed in the background; default 600 s. */
+  readonly cacheMaxAgeSeconds?: number;
+  /** Time limit of one fetch to the issuer; default 5 s. */
+  readonly fetchTimeoutSeconds?: number;
+  /** `realm` of the challenges; none by default. */
+  readonly realm?: string;
+  /** Level ranks for issuers that do not publish `stepwise_acr_ranks`. */
+  readonly acrRanks?: Readonly<Record<string, number>>;
+  /** Level lifetimes (seconds) for issuers that do not publish `stepwise_acr_lifetimes`. */
+  readonly acrLifetimes?: Readonly<Record<string, number>>;
+  /** The fetch to reach the issuer with; default the global one. */
+  readonly fetch?: typeof fetch;
+  /** Clock in epoch seconds, for tests. */
+  readonly now?: () => number;
+}
+
+function positive(value: number | undefined, fallback: number, key: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value >= 0)) throw new ConfigError(`guard ${key}`, `must be a number of seconds, 0 or more, got ${String(value)}`);
+  return value;
+}
+
+function checkAlgorithms(algorithms: readonly string[]): readonly string[] {
+  if (algorithms.length === 0) throw new ConfigError('guard algorithms', 'must list at least one algorithm');
+  for (const alg of algorithms) {
+    // A public key used as an HMAC secret forges any token (the classic alg confusion).
+    if (alg === 'none' || /^HS/i.test(alg)) {
+      throw new ConfigError('guard algorithms', `"${alg}" is refused: only asymmetric signature algorithms verify access tokens`);
+    }
+  }
+  return [...algorithms];
+}
+
+/**
+ * Verifies Stepwise access tokens and judges them against per-route
+ * requirements. Framework adapters ({@link StepwiseGuard.express},
+ * {@link StepwiseGuard.fastify}, {@link StepwiseGuard.node},
+ * {@link StepwiseGuard.verifyRequest}) all answer refusals the same way.
+ */
+export class StepwiseGuard {
+  private readonly directory: IssuerDirectory;
+  private readonly checks: TokenChecks;
+  private readonly tolerance: number;
+  private readonly realm: string | undefined;
+  private readonly clock: () => number;
+
+  /** @param options - see {@link GuardOptions} */
+  constructor(options: GuardOptions) {
+    if (typeof options.issuer !== 'string' || !URL.canParse(options.issuer)) {
+      throw new ConfigError('guard issuer', `must be the issuer URL, got ${JSON.stringify(options.issuer)}`);
+    }
+    const audience = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
+    if (audience.length === 0 || audience.some((value) => typeof value !== 'string' || value === '')) {
+      throw new ConfigError('guard audience', 'must be this API\'s resource indicator (a non-empty string or list)');
+    }
+    const issuer = options.issuer.replace(/\/+$/, '');
+    this.tolerance = positive(options.clockToleranceSeconds, 5, 'clockToleranceSeconds');
+    this.realm = options.realm;
+    this.clock = options.now ?? (() => Date.now() / 1000);
+    this.checks = {
+      issuer,
+      audience,
+      algorithms: checkAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS),
+      clockToleranceSeconds: this.tolerance,
+      now: options.now,
+    };
+    const nowMs = options.now ? () => options.now!() * 1000 : Date.now;
+    this.directory = new IssuerDirectory({
+      issuer,
+      fetch: options.fetch ?? globalThis.fetch,
+      cooldownMs: positive(options.jwksCooldownSeconds, 30, 'jwksCooldownSeconds') * 1000,
+      refreshMs: positive(options.cacheMaxAgeSeconds, 600, 'cacheMaxAgeSeconds') * 1000,
+      timeoutMs: positive(options.fetchTimeoutSeconds, 5, 'fetchTimeoutSeconds') * 1000,
+      acrRanks: options.acrRanks,
+      acrLifetimes: options.acrLifetimes,
+      nowMs,
+    });
+  }
+
+  /**
+   * Fetches discovery and keys now instead of at the first request, and
+   * checks that the levels the given requirements name exist.
+   *
+   * @param requirements - fixed route requirements to check against the issuer's levels
+   * @throws {@link IssuerUnavailableError} or {@link ConfigError}
+   */
+  async ready(requirements: readonly RouteRequirement[] = []): Promise<void> {
+    const metadata = await this.directory.metadata();
+    const ranks = Object.keys(metadata.acrRanks);
+    for (const requirement of requirements) {
+      const { acr } = normalizeRequirement(requirement);
+      if (acr !== undefined && ranks.length > 0 && !ranks.includes(acr)) {
+        throw new ConfigError('guard requirement acr', `"${acr}" is not a level the issuer defines (${ranks.join(', ')})`);
+      }
+    }
+  }
+
+  /**
+   * Verifies the token in an `Authorization` header and judges it.
+   *
+   * @param authorization - the header value
+   * @param requirement - what the route needs; none checks the token only
+   * @returns the verified claims, for the handler
+   * @throws {@link GuardError} subclasses for every refusal
+   * @example
+   * ```ts
+   * const auth = await guard.verify(req.headers.authorization, { acr: 'aal2', maxAge: 300 });
+   * ```
+   */
+  async verify(authorization: string | null | undefined, requirement?: RouteRequirement): Promise<VerifiedAuth> {
+    const token = bearerToken(authorization);
+    const normalized = requirement ? normalizeRequirement(requirement) : undefined;
+    const claims = await verifyAccessToken(token, this.directory, this.checks);
+    if (normalized) {
+      const refusal = checkAssurance(claims, normalized, await this.directory.metadata(), this.clock(), this.tolerance);
+      if (refusal) throw refusal;
+    }
+    return toVerifiedAuth(token, claims);
+  }
+
+  /**
+   * Status, headers and body for a refusal, for adapters of other frameworks.
+   *
+   * @param error - what {@link StepwiseGuard.verify} threw
+   * @returns the answer, or `undefined` when the error is not a refusal (rethrow it)
+   */
+  answer(error: unknown): GuardAnswer | undefined {
+    return error instanceof GuardError ? guardAnswer(error, this.realm) : undefined;
+  }
+
+  /**
+   * Express 5 middleware: sets `req.auth` (read it with {@link authOf}) or
+   * answers the refusal; other errors go to `next`.
+   *
+   * @param requirement - fixed, or computed from the request (after a body parser)
+   * @example
+   * ```ts
+   * app.get('/api/balance', guard.express({ acr: 'aal1' }), (req, res) => res.json(balanceOf(authOf(req).subject)));
+   * ```
+   */
+  express<Req extends ExpressLikeRequest>(requirement?: RequirementFor<Req>): ExpressMiddleware<Req> {
+    return expressMiddleware(this, requirement);
+  }
+
+  /**
+   * Fastify 5 `preHandler` hook: sets `request.auth` or answers the refusal.
+   *
+   * @param requirement - fixed, or computed from the request
+   * @example
+   * ```ts
+   * app.post('/api/transfers', { preHandler: guard.fastify({ acr: 'aal2', maxAge: 300 }) }, handler);
+   * ```
+   */
+  fastify<Req extends FastifyLikeRequest>(requirement?: RequirementFor<Req>): FastifyPreHandler<Req> {
+    return fastifyPreHandler(this, requirement);
+  }
+
+  /**
+   * For plain `node:http` handlers: verifies, or writes the refusal and
+   * resolves `undefined`.
+   *
+   * @param req - the incoming request
+   * @param res - the response, written only on refusal
+   * @param requirement - what the route needs
+   * @example
+   * ```ts
+   * const auth = await guard.node(req, res, { acr: 'aal2' });
+   * if (!auth) return;
+   * ```
+   */
+  node(req: NodeLikeRequest, res: NodeLikeResponse, requirement?: RouteRequirement): Promise<VerifiedAuth | undefined> {
+    return verifyNodeRequest(this, req, res, requirement);
+  }
+
+  /**
+   * For fetch-style servers (Hono, Next route handlers, workers).
+   *
+   * @param request - the Fetch API request
+   * @param requirement - what the route needs
+   * @returns `{ ok: true, auth }`, or `{ ok: false, response }` to return as is
+   * @example
+   * ```ts
+   * const result = await guard.verifyRequest(request, { acr: 'aal2', maxAge: 300 });
+   * if (!result.ok) return result.response;
+   * ```
+   */
+  verifyRequest(request: Request, requirement?: RouteRequirement): Promise<FetchVerification> {
+    return verifyFetchRequest(this, request, requirement);
+  }
+}
+
+/**
+ * Creates a guard for one API.
+ *
+ * @param options - issuer, audience and optional tuning
+ * @example
+ * ```ts
+ * const guard = createGuard({ issuer: 'http://localhost:3000', audience: 'http://localhost:3001/api' });
+ * app.post('/api/transfers', guard.express({ acr: 'aal2', maxAge: 300 }), handler);
+ * ```
+ */
+export function createGuard(options: GuardOptions): StepwiseGuard {
+  return new StepwiseGuard(options);
+}

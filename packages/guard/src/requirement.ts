@@ -1,0 +1,84 @@
+import { ConfigError } from '@stepwise/core';
+
+/**
+ * What a route needs of the user's authentication.
+ *
+ * @example
+ * ```ts
+ * const transfer: RouteRequirement = { acr: 'aal2', maxAge: 300 };
+ * const admin: RouteRequirement = { acr: 'aal2', methods: ['phishing_resistant'] };
+ * ```
+ */
+export interface RouteRequirement {
+  /** Least assurance level (`acr`), compared by the ranks the issuer publishes. */
+  readonly acr?: string | undefined;
+  /** Seconds since the last active authentication (`auth_time`), as OpenID Connect `max_age`. */
+  readonly maxAge?: number | undefined;
+  /**
+   * RFC 8176 `amr` values of which the token must show at least one, e.g.
+   * `['hwk']`; `phishing_resistant` stands for a WebAuthn credential
+   * (`hwk` or `swk`).
+   */
+  readonly methods?: readonly string[] | undefined;
+}
+
+/** A requirement per route, fixed or computed from the request (an amount in the body). */
+export type RequirementFor<Req> = RouteRequirement | ((request: Req) => RouteRequirement | undefined);
+
+/** `methods` aliases and the `amr` values they stand for. */
+export const METHOD_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  phishing_resistant: ['hwk', 'swk'],
+};
+
+// RFC 8176 section 2, the values Stepwise issues and their siblings.
+const KNOWN_AMR = new Set(['face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pop', 'pwd', 'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia']);
+
+/** A checked requirement with `methods` expanded to `amr` values. */
+export interface NormalizedRequirement {
+  readonly acr: string | undefined;
+  readonly maxAge: number | undefined;
+  /** Allowed `amr` values, or `undefined` for any. */
+  readonly amr: ReadonlySet<string> | undefined;
+  /** `methods` as written, for answers. */
+  readonly methods: readonly string[] | undefined;
+}
+
+const cache = new WeakMap<RouteRequirement, NormalizedRequirement>();
+
+/**
+ * Checks a requirement once and expands its method aliases. Results are
+ * memoised per object, so fixed route requirements cost nothing per request.
+ *
+ * @param requirement - as the route declared it
+ * @throws {@link ConfigError} for a negative `maxAge`, an empty `acr` or an unknown method
+ * @example
+ * ```ts
+ * normalizeRequirement({ acr: 'aal2', methods: ['phishing_resistant'] }).amr; // Set { 'hwk', 'swk' }
+ * ```
+ */
+export function normalizeRequirement(requirement: RouteRequirement): NormalizedRequirement {
+  const known = cache.get(requirement);
+  if (known) return known;
+  const { acr, maxAge, methods } = requirement;
+  if (acr !== undefined && (typeof acr !== 'string' || !/^\S+$/.test(acr))) {
+    throw new ConfigError('guard requirement acr', `must be one level name without spaces, got ${JSON.stringify(acr)}`);
+  }
+  if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 0)) {
+    throw new ConfigError('guard requirement maxAge', `must be a whole number of seconds, 0 or more, got ${String(maxAge)}`);
+  }
+  let amr: Set<string> | undefined;
+  if (methods !== undefined) {
+    if (!Array.isArray(methods) || methods.length === 0) throw new ConfigError('guard requirement methods', 'must be a non-empty list');
+    amr = new Set();
+    for (const method of methods) {
+      const values = METHOD_ALIASES[method] ?? (KNOWN_AMR.has(method) ? [method] : undefined);
+      if (!values) {
+        throw new ConfigError('guard requirement methods', `unknown method "${method}"; use RFC 8176 amr values or ${Object.keys(METHOD_ALIASES).join(', ')}`);
+      }
+      for (const value of values) amr.add(value);
+    }
+  }
+  const normalized = { acr, maxAge, amr, methods: methods && [...methods] };
+  cache.set(requirement, normalized);
+  return normalized;
+}

@@ -1,0 +1,86 @@
+import { errors, jwtVerify, type JWTVerifyOptions } from 'jose';
+import { hasAssuranceClaimTypes, type AccessTokenClaims } from './claims.js';
+import { GuardError, InvalidTokenError, IssuerUnavailableError, type InvalidTokenReason } from './errors.js';
+import type { IssuerDirectory } from './issuer-directory.js';
+
+/** RFC 9068 section 2.1: the `typ` of a JWT access token. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+const CLAIM_REASONS: Readonly<Record<string, InvalidTokenReason>> = { iss: 'issuer', aud: 'audience', nbf: 'not_yet_valid' };
+
+const CLAIM_MESSAGES: Readonly<Record<InvalidTokenReason, string>> = {
+  malformed: 'The access token is not a well-formed JWT',
+  signature: 'The access token signature is invalid',
+  algorithm: 'The access token is signed with an algorithm this API does not accept',
+  type: `The token is not an access token (typ must be ${ACCESS_TOKEN_TYPE})`,
+  unknown_key: 'The token is signed with a key the issuer does not publish',
+  issuer: 'The access token was issued by another issuer',
+  audience: 'The access token was not issued for this API',
+  expired: 'The access token has expired',
+  not_yet_valid: 'The access token is not valid yet',
+  claims: 'The access token lacks a required claim or has one of the wrong type',
+};
+
+/**
+ * The guard's refusal for a jose failure. Messages never repeat the token.
+ *
+ * @param error - what jose threw
+ */
+function toGuardError(error: unknown): GuardError {
+  if (error instanceof GuardError) return error;
+  const invalid = (reason: InvalidTokenReason) => new InvalidTokenError(reason, CLAIM_MESSAGES[reason]);
+  if (error instanceof errors.JWTExpired) return invalid('expired');
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'typ') return invalid('type');
+    return invalid(CLAIM_REASONS[error.claim] ?? 'claims');
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return invalid('signature');
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return invalid('algorithm');
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return invalid('unknown_key');
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return invalid('malformed');
+  return new IssuerUnavailableError(error);
+}
+
+/** Checks the guard applies to every token, whatever the route. */
+export interface TokenChecks {
+  readonly issuer: string;
+  readonly audience: string | readonly string[];
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+  /** Fixed clock for tests, epoch seconds. */
+  readonly now?: (() => number) | undefined;
+}
+
+/**
+ * Verifies a JWT access token: signature with the issuer's published key,
+ * an allowed algorithm, `typ` at+jwt, `iss`, `aud`, `exp` and `nbf` with
+ * the leeway, and `sub` and `exp` present.
+ *
+ * @param token - the compact JWT
+ * @param directory - the issuer's keys
+ * @param checks - expected issuer, audience, algorithms and leeway
+ * @throws {@link InvalidTokenError} for any failed check, {@link IssuerUnavailableError} when keys cannot be fetched
+ * @example
+ * ```ts
+ * const claims = await verifyAccessToken(token, directory, { issuer, audience, algorithms: ['ES256'], clockToleranceSeconds: 5 });
+ * ```
+ */
+export async function verifyAccessToken(token: string, directory: IssuerDirectory, checks: TokenChecks): Promise<AccessTokenClaims> {
+  const options: JWTVerifyOptions = {
+    issuer: checks.issuer,
+    audience: checks.audience as string | string[],
+    algorithms: checks.algorithms as string[],
+    typ: ACCESS_TOKEN_TYPE,
+    clockTolerance: checks.clockToleranceSeconds,
+    requiredClaims: ['sub', 'exp'],
+    ...(checks.now ? { currentDate: new Date(checks.now() * 1000) } : {}),
+  };
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, (header) => directory.keyFor(header), options));
+  } catch (error) {
+    throw toGuardError(error);
+  }
+  if (!hasAssuranceClaimTypes(payload)) throw new InvalidTokenError('claims', CLAIM_MESSAGES.claims);
+  return payload;
+}
