@@ -10,7 +10,7 @@ import { expressMiddleware, type ExpressLikeRequest, type ExpressMiddleware } fr
 import { fastifyPreHandler, type FastifyLikeRequest, type FastifyPreHandler } from './adapters/fastify.js';
 import { verifyFetchRequest, type FetchVerification } from './adapters/fetch.js';
 import { verifyNodeRequest, type NodeLikeRequest, type NodeLikeResponse } from './adapters/node.js';
-import { verifyAccessToken, type TokenChecks } from './verify-token.js';
+import { createTokenVerifier, type TokenVerifier } from './verify-token.js';
 
 /** Asymmetric algorithms only: `none` and HMAC (a shared secret) are never accepted. */
 export const DEFAULT_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'] as const;
@@ -68,7 +68,7 @@ function checkAlgorithms(algorithms: readonly string[]): readonly string[] {
  */
 export class StepwiseGuard {
   private readonly directory: IssuerDirectory;
-  private readonly checks: TokenChecks;
+  private readonly verifyToken: TokenVerifier;
   private readonly tolerance: number;
   private readonly realm: string | undefined;
   private readonly clock: () => number;
@@ -86,7 +86,7 @@ export class StepwiseGuard {
     this.tolerance = positive(options.clockToleranceSeconds, 5, 'clockToleranceSeconds');
     this.realm = options.realm;
     this.clock = options.now ?? (() => Date.now() / 1000);
-    this.checks = {
+    const checks = {
       issuer,
       audience,
       algorithms: checkAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS),
@@ -104,6 +104,7 @@ export class StepwiseGuard {
       acrLifetimes: options.acrLifetimes,
       nowMs,
     });
+    this.verifyToken = createTokenVerifier(this.directory, checks);
   }
 
   /**
@@ -139,7 +140,7 @@ export class StepwiseGuard {
   async verify(authorization: string | null | undefined, requirement?: RouteRequirement): Promise<VerifiedAuth> {
     const token = bearerToken(authorization);
     const normalized = requirement ? normalizeRequirement(requirement) : undefined;
-    const claims = await verifyAccessToken(token, this.directory, this.checks);
+    const claims = await this.verifyToken(token);
     if (normalized) {
       const refusal = checkAssurance(claims, normalized, await this.directory.metadata(), this.clock(), this.tolerance);
       if (refusal) throw refusal;

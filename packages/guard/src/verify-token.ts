@@ -51,21 +51,26 @@ export interface TokenChecks {
   readonly now?: (() => number) | undefined;
 }
 
+/** Verifies one compact JWT access token and returns its claims. */
+export type TokenVerifier = (token: string) => Promise<AccessTokenClaims>;
+
 /**
- * Verifies a JWT access token: signature with the issuer's published key,
- * an allowed algorithm, `typ` at+jwt, `iss`, `aud`, `exp` and `nbf` with
- * the leeway, and `sub` and `exp` present.
+ * Builds the verifier of JWT access tokens: signature with the issuer's
+ * published key, an allowed algorithm, `typ` at+jwt, `iss`, `aud`, `exp` and
+ * `nbf` with the leeway, and `sub` and `exp` present. The options and the key
+ * lookup are built once, not per request.
  *
- * @param token - the compact JWT
  * @param directory - the issuer's keys
  * @param checks - expected issuer, audience, algorithms and leeway
- * @throws {@link InvalidTokenError} for any failed check, {@link IssuerUnavailableError} when keys cannot be fetched
+ * @returns a function that throws {@link InvalidTokenError} for any failed check and
+ *   {@link IssuerUnavailableError} when keys cannot be fetched
  * @example
  * ```ts
- * const claims = await verifyAccessToken(token, directory, { issuer, audience, algorithms: ['ES256'], clockToleranceSeconds: 5 });
+ * const verify = createTokenVerifier(directory, { issuer, audience, algorithms: ['ES256'], clockToleranceSeconds: 5 });
+ * const claims = await verify(token);
  * ```
  */
-export async function verifyAccessToken(token: string, directory: IssuerDirectory, checks: TokenChecks): Promise<AccessTokenClaims> {
+export function createTokenVerifier(directory: IssuerDirectory, checks: TokenChecks): TokenVerifier {
   const options: JWTVerifyOptions = {
     issuer: checks.issuer,
     audience: checks.audience as string | string[],
@@ -73,14 +78,17 @@ export async function verifyAccessToken(token: string, directory: IssuerDirector
     typ: ACCESS_TOKEN_TYPE,
     clockTolerance: checks.clockToleranceSeconds,
     requiredClaims: ['sub', 'exp'],
-    ...(checks.now ? { currentDate: new Date(checks.now() * 1000) } : {}),
   };
-  let payload;
-  try {
-    ({ payload } = await jwtVerify(token, (header) => directory.keyFor(header), options));
-  } catch (error) {
-    throw toGuardError(error);
-  }
-  if (!hasAssuranceClaimTypes(payload)) throw new InvalidTokenError('claims', CLAIM_MESSAGES.claims);
-  return payload;
+  const getKey = (header: { kid?: string; alg?: string }) => directory.keyFor(header);
+  const now = checks.now;
+  return async (token) => {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, now ? { ...options, currentDate: new Date(now() * 1000) } : options));
+    } catch (error) {
+      throw toGuardError(error);
+    }
+    if (!hasAssuranceClaimTypes(payload)) throw new InvalidTokenError('claims', CLAIM_MESSAGES.claims);
+    return payload;
+  };
 }
