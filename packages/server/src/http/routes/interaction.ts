@@ -59,6 +59,10 @@ function pageError(error: unknown): { error: PageError; status: number; cause: S
  */
 export function registerInteractionRoutes(app: FastifyInstance, services: Services, provider: Provider): void {
   async function interaction(request: FastifyRequest, reply: FastifyReply): Promise<Details> {
+    // A step-up may run in a popup (the client SDK's popup mode): helmet's
+    // default Cross-Origin-Opener-Policy: same-origin would cut the popup off
+    // from the application that opened it, so sign-in pages opt out.
+    reply.header('cross-origin-opener-policy', 'unsafe-none');
     let details: Details;
     try {
       details = await provider.interactionDetails(request.raw, reply.raw);
