@@ -181,7 +181,7 @@ export class StepwiseGuard {
    * app.post('/api/transfers', { preHandler: guard.fastify({ acr: 'aal2', maxAge: 300 }) }, handler);
    * ```
    */
-  fastify<Req extends FastifyLikeRequest>(requirement?: RequirementFor<Req>): FastifyPreHandler<Req> {
+  fastify<Req extends FastifyLikeRequest>(requirement?: RequirementFor<Req>): FastifyPreHandler<NoInfer<Req>> {
     return fastifyPreHandler(this, requirement);
   }
 

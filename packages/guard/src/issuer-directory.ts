@@ -64,7 +64,9 @@ export class IssuerDirectory {
   private keys: KeySet | undefined;
   private loading: Promise<void> | undefined;
   private lastFailureAt = -Infinity;
-  private lastKeyFetchAt = -Infinity;
+  // Only refetches caused by unknown key ids count toward the cooldown, so a
+  // scheduled refresh never delays picking up a freshly rotated key.
+  private lastUnknownKidFetchAt = -Infinity;
 
   /** @param options - issuer, fetch and cache timings */
   constructor(private readonly options: IssuerDirectoryOptions) {}
@@ -84,8 +86,15 @@ export class IssuerDirectory {
    */
   async keyFor(header: { kid?: string | undefined; alg?: string | undefined }): Promise<CryptoKey> {
     if (!this.keys) await this.load(false);
+    this.refreshIfStale();
     let entry = this.find(header);
-    if (!entry && this.options.nowMs() - this.lastKeyFetchAt >= this.options.cooldownMs) {
+    // A fetch under way (another request's unknown kid) may bring this key too.
+    if (!entry && this.loading) {
+      await this.loading.catch(() => undefined);
+      entry = this.find(header);
+    }
+    if (!entry && this.options.nowMs() - this.lastUnknownKidFetchAt >= this.options.cooldownMs) {
+      this.lastUnknownKidFetchAt = this.options.nowMs();
       await this.load(true);
       entry = this.find(header);
     }
@@ -114,6 +123,8 @@ export class IssuerDirectory {
   private refreshIfStale(): void {
     const now = this.options.nowMs();
     if (this.loading || !this.meta || now - this.meta.fetchedAt < this.options.refreshMs) return;
+    // While the issuer is down, retry at the backoff pace, not once per request.
+    if (now - this.lastFailureAt < FAILURE_BACKOFF_MS) return;
     // Background refresh: requests keep using what is cached; a failure keeps it.
     this.load(true).catch(() => undefined);
   }
@@ -138,7 +149,6 @@ export class IssuerDirectory {
   private async fetchAll(): Promise<void> {
     const stale = !this.meta || this.options.nowMs() - this.meta.fetchedAt >= this.options.refreshMs;
     if (stale) this.meta = { value: await this.fetchMetadata(), fetchedAt: this.options.nowMs() };
-    this.lastKeyFetchAt = this.options.nowMs();
     this.keys = await this.fetchKeys(this.meta!.value.jwksUri);
   }
 

@@ -1,6 +1,6 @@
 import type { VerifiedAuth } from '../claims.js';
 import type { StepwiseGuard } from '../guard.js';
-import type { RequirementFor } from '../requirement.js';
+import { normalizeRequirement, type RequirementFor } from '../requirement.js';
 
 /** The part of an Express request the guard reads and writes. */
 export interface ExpressLikeRequest {
@@ -40,6 +40,8 @@ export function requirementOf<Req>(requirement: RequirementFor<Req> | undefined,
  * @param requirement - fixed, or computed from the request
  */
 export function expressMiddleware<Req extends ExpressLikeRequest>(guard: StepwiseGuard, requirement?: RequirementFor<Req>): ExpressMiddleware<Req> {
+  // A fixed requirement is checked now, when the route is declared, not at its first request.
+  if (requirement !== undefined && typeof requirement !== 'function') normalizeRequirement(requirement);
   return (req, response, next) => {
     const res = response as ExpressLikeResponse;
     let pending: Promise<VerifiedAuth>;

@@ -1,6 +1,6 @@
 import type { VerifiedAuth } from '../claims.js';
 import type { StepwiseGuard } from '../guard.js';
-import type { RequirementFor } from '../requirement.js';
+import { normalizeRequirement, type RequirementFor } from '../requirement.js';
 import { requirementOf } from './express.js';
 
 /** The part of a Fastify request the guard reads and writes. */
@@ -27,6 +27,8 @@ export type FastifyPreHandler<Req> = (request: Req, reply: FastifyLikeReply) => 
  * @param requirement - fixed, or computed from the request
  */
 export function fastifyPreHandler<Req extends FastifyLikeRequest>(guard: StepwiseGuard, requirement?: RequirementFor<Req>): FastifyPreHandler<Req> {
+  // A fixed requirement is checked now, when the route is declared, not at its first request.
+  if (requirement !== undefined && typeof requirement !== 'function') normalizeRequirement(requirement);
   return async (request, reply) => {
     try {
       request.auth = await guard.verify(request.headers.authorization, requirementOf(requirement, request));
