@@ -181,7 +181,7 @@ void describe('loadConfig', () => {
     const demo = load(undefined, { STEPWISE_DEMO: 'true', STEPWISE_DEMO_BANK_URL: 'http://localhost:4001/' });
     assert.equal(demo.demoBankUrl, 'http://localhost:4001');
     assert.deepEqual(demo.resources, ['http://localhost:4001/api']);
-    assertConfigError(() => load('resources: [\"ftp://files.example\"]\n'), 'resources[0]', /absolute http\(s\) URL/);
+    assertConfigError(() => load('resources: ["ftp://files.example"]\n'), 'resources[0]', /absolute http\(s\) URL/);
     assertConfigError(() => load('resources: https://api.example\n'), 'resources', /must be a list of URLs/);
   });
 

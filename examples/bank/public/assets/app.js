@@ -1,8 +1,8 @@
-/* global document, location, Request */
+/* global document, location, window */
 // Entry point of every page: creates the Stepwise client and runs the page
 // named by <body data-page>. The client SDK is served by the bank at /sdk/.
 import config from '/config.js';
-import { createBrowserClient, readStepUpChallenge } from '/sdk/index.js';
+import { discoverProvider, readStepUpChallenge, StepwiseBrowserClient } from '/sdk/index.js';
 import { runAccountPage, describeFailure } from './account.js';
 import { saveChallenge, saveFlash, takeFlash } from './memory.js';
 import { byId } from './view.js';
@@ -63,7 +63,29 @@ async function runLandingPage(client) {
   });
 }
 
+/**
+ * The `window.name` the SDK gives its step-up popup (`window.open(url,
+ * 'stepwise-sign-in', …)` in the client's browser-client.ts).
+ */
+const POPUP_WINDOW_NAME = 'stepwise-sign-in';
+
+/** The callback page inside the SDK's popup: hand the response to the opener, which finishes the step-up. */
+function completeInPopup(client) {
+  if (!window.opener) {
+    // Cut off from the bank's page (a Cross-Origin-Opener-Policy on the way, or the page was closed).
+    showStatus('This window lost touch with the Stepwise Bank page that opened it. Close it and try again from there.', true);
+    byId('recover').hidden = false;
+    return;
+  }
+  showStatus('Confirmed. Returning to Stepwise Bank…');
+  client.completePopup();
+}
+
 async function runCallbackPage(client) {
+  if (window.name === POPUP_WINDOW_NAME) {
+    completeInPopup(client);
+    return;
+  }
   try {
     const { returnTo, resumed } = await client.handleRedirectCallback();
     if (resumed) {
@@ -77,18 +99,37 @@ async function runCallbackPage(client) {
   }
 }
 
-const pages = { landing: runLandingPage, callback: runCallbackPage, account: runAccountPage };
+/**
+ * One Stepwise client per step-up mode, sharing the discovery document and
+ * the stored tokens (same client id, same session storage). The redirect
+ * client is the default, and the fallback when a popup is blocked.
+ */
+function clientsFor(metadata) {
+  const made = new Map();
+  return (mode = 'redirect') => {
+    if (!made.has(mode)) {
+      made.set(mode, new StepwiseBrowserClient({
+        issuer: config.issuer,
+        clientId: config.clientId,
+        redirectUri: `${config.origin}/callback`,
+        resource: config.resource,
+        mode,
+        fetch: fetchNotingChallenges,
+      }, metadata));
+    }
+    return made.get(mode);
+  };
+}
+
+const pages = {
+  landing: (clientFor) => runLandingPage(clientFor()),
+  callback: (clientFor) => runCallbackPage(clientFor()),
+  account: runAccountPage,
+};
 
 try {
-  const client = await createBrowserClient({
-    issuer: config.issuer,
-    clientId: config.clientId,
-    redirectUri: `${config.origin}/callback`,
-    resource: config.resource,
-    mode: 'redirect',
-    fetch: fetchNotingChallenges,
-  });
-  await pages[document.body.dataset.page]?.(client);
+  const clientFor = clientsFor(await discoverProvider(config.issuer));
+  await pages[document.body.dataset.page]?.(clientFor);
 } catch (error) {
   console.error(error);
   const status = document.getElementById('status') ?? document.getElementById('flash');
