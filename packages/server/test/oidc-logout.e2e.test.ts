@@ -20,8 +20,11 @@ test('logging out at /session/end signs the browser out of Stepwise', async () =
   assert.ok(browser.cookies.has('stepwise_session'));
 
   const confirm = await browser.go(`${server.issuer}/session/end`);
+  assert.match(confirm.body, /Sign out of Stepwise\?/, 'Stepwise\'s own confirmation page');
+  assert.doesNotMatch(confirm.body, /fonts\.googleapis\.com/, 'no third-party resources');
   const done = await browser.submit(confirm, { logout: 'yes' }, '/session/end/confirm');
   assert.equal(done.status, 200);
+  assert.match(done.body, /You are signed out/);
   assert.equal(browser.cookies.has('stepwise_session'), false, 'the session cookie is cleared');
 
   const again = await rp.authorize();

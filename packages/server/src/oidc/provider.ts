@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import { createOidcAdapter } from '../storage/oidc-adapter.js';
 import { findUserById } from '../storage/users.js';
 import { renderErrorPage } from '../http/pages/error-page.js';
+import { renderLoggedOutPage, renderLogoutConfirmPage } from '../http/pages/logout-confirm-page.js';
 import { judgementTime, requestedAssurance } from './requested-assurance.js';
 
 /** Discovery field with `{ level: rank }`, so resource servers can compare levels. */
@@ -147,7 +148,17 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       revocation: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = renderLogoutConfirmPage({ form, clientName: ctx.oidc.client?.clientName });
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = renderLoggedOutPage();
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => config.issuer,
