@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { manualClock } from './support/clock.js';
-import { startIssuer, type TestIssuer } from './support/issuer.js';
-import { acceptedAuth, bearer, guardFor, invalidTokenChallenge, refusalOf, requestWith } from './support/verdict.js';
+import type { TestIssuer } from './support/issuer.js';
+import { acceptedAuth, bearer, guardFor, invalidTokenChallenge, refusalOf, requestWith, startIssuerAndGuard } from './support/verdict.js';
 import type { StepwiseGuard } from '../src/index.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -15,10 +15,7 @@ describe('a request without a valid access token', () => {
   let issuer: TestIssuer;
   let guard: StepwiseGuard;
 
-  before(async () => {
-    issuer = await startIssuer({ now: clock.now });
-    guard = guardFor(issuer, { now: clock.now });
-  });
+  before(async () => ({ issuer, guard } = await startIssuerAndGuard(clock)));
   after(() => issuer.close());
 
   async function refusalFor(authorization?: string) {

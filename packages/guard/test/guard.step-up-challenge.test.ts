@@ -8,20 +8,15 @@ import { ConfigError } from '@stepwise/core';
 import { createGuard, type RouteRequirement, type StepwiseGuard } from '../src/index.js';
 import { manualClock } from './support/clock.js';
 import { ACR_RANKS, API_AUDIENCE, startIssuer, type TestIssuer } from './support/issuer.js';
-import { acceptedAuth, bearer, guardFor, refusalOf } from './support/verdict.js';
+import { LEVEL_TOO_LOW, TOO_OLD, acceptedAuth, bearer, guardFor, refusalOf, startIssuerAndGuard } from './support/verdict.js';
 
-const LEVEL_TOO_LOW = 'A different authentication level is required';
-const TOO_OLD = 'More recent authentication is required';
 
 describe('step-up challenges', () => {
   const clock = manualClock();
   let issuer: TestIssuer;
   let guard: StepwiseGuard;
 
-  before(async () => {
-    issuer = await startIssuer({ now: clock.now });
-    guard = guardFor(issuer, { now: clock.now });
-  });
+  before(async () => ({ issuer, guard } = await startIssuerAndGuard(clock)));
   after(() => issuer.close());
 
   async function verdict(claims: Record<string, unknown>, requirement: RouteRequirement) {

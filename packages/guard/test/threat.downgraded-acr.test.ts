@@ -11,21 +11,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RouteRequirement, StepwiseGuard } from '../src/index.js';
 import { manualClock } from './support/clock.js';
-import { startIssuer, type TestIssuer } from './support/issuer.js';
-import { acceptedAuth, bearer, guardFor, refusalOf } from './support/verdict.js';
+import type { TestIssuer } from './support/issuer.js';
+import { LEVEL_TOO_LOW, TOO_OLD, acceptedAuth, bearer, refusalOf, startIssuerAndGuard } from './support/verdict.js';
 
-const LEVEL_TOO_LOW = 'A different authentication level is required';
-const TOO_OLD = 'More recent authentication is required';
 
 describe('a token below what the route requires', () => {
   const clock = manualClock();
   let issuer: TestIssuer;
   let guard: StepwiseGuard;
 
-  before(async () => {
-    issuer = await startIssuer({ now: clock.now });
-    guard = guardFor(issuer, { now: clock.now });
-  });
+  before(async () => ({ issuer, guard } = await startIssuerAndGuard(clock)));
   after(() => issuer.close());
 
   async function refusal(claims: Record<string, unknown>, requirement: RouteRequirement) {

@@ -2,7 +2,13 @@
 // client sees it: status, WWW-Authenticate and the JSON body.
 import assert from 'node:assert/strict';
 import { createGuard, type FetchVerification, type GuardOptions, type StepwiseGuard, type VerifiedAuth } from '../../src/index.js';
-import { API_AUDIENCE, type TestIssuer } from './issuer.js';
+import type { ManualClock } from './clock.js';
+import { API_AUDIENCE, startIssuer, type TestIssuer } from './issuer.js';
+
+/** RFC 9470 section 3's wording for a level that is too low. */
+export const LEVEL_TOO_LOW = 'A different authentication level is required';
+/** RFC 9470 section 3's wording for an authentication that is too old. */
+export const TOO_OLD = 'More recent authentication is required';
 
 /** A refusal as the client receives it. */
 export interface Refusal {
@@ -18,6 +24,12 @@ export interface Refusal {
 /** A guard for {@link API_AUDIENCE} in front of the test issuer. */
 export function guardFor(issuer: TestIssuer, options: Partial<GuardOptions> = {}): StepwiseGuard {
   return createGuard({ issuer: issuer.url, audience: API_AUDIENCE, ...options });
+}
+
+/** A test issuer and a guard in front of it, both on the given clock. */
+export async function startIssuerAndGuard(clock: ManualClock): Promise<{ issuer: TestIssuer; guard: StepwiseGuard }> {
+  const issuer = await startIssuer({ now: clock.now });
+  return { issuer, guard: guardFor(issuer, { now: clock.now }) };
 }
 
 /** A request to the API with this `Authorization` header, or none. */
