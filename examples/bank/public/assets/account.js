@@ -1,8 +1,9 @@
 /* global document, location, FormData */
-// The account page: balance and activity, transfers, the email change, and
-// the outcome of a request the SDK replayed after a step-up at Stepwise.
+// The account page: balance and activity, transfers, the email change, the
+// outcome of a request the SDK replayed after a step-up at Stepwise, and the
+// choice of confirming with Stepwise in this page or in a popup window.
 import { readStepUpChallenge } from '/sdk/index.js';
-import { takeChallenge, takeFlash } from './memory.js';
+import { forgetChallenge, notePopupBlocked, readConfirmMode, saveConfirmMode, takeChallenge, takeFlash, takePopupBlocked } from './memory.js';
 import { byId, formatMoney, renderAccount, renderAssurance, renderExplanation, setBusy, setFormError, showFlash } from './view.js';
 
 /** The payee of the quick-transfer buttons. */
@@ -15,6 +16,7 @@ const AMOUNT_PATTERN = /^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$/;
  * @param {{ code?: string, oauthError?: string, message?: string }} failure
  */
 export function describeFailure(failure) {
+  if (failure.code === 'ERR_CLIENT_POPUP_CLOSED') return 'The Stepwise window was closed before you confirmed. Nothing was sent or changed.';
   if (failure.oauthError === 'access_denied') return 'You cancelled at Stepwise. Nothing was sent or changed.';
   if (failure.oauthError === 'unmet_authentication_requirements') {
     return 'Your account has no second factor that can confirm this. Nothing was sent or changed.';
@@ -70,15 +72,21 @@ function explanationOf(result, challenge) {
     ];
   }
   const asked = readStepUpChallenge(challenge.header);
+  const ask = `acr_values=${asked?.acrValues.join(' ') ?? '?'}${asked?.maxAge === undefined ? '' : ` and max_age=${asked.maxAge}`}`;
+  const how = {
+    popup: `The Stepwise SDK kept the request and opened Stepwise in a popup window with ${ask}, leaving this page as it was.`,
+    blocked: `Your browser blocked the popup window, so the Stepwise SDK saved the request and sent you to Stepwise in this page instead, with ${ask}.`,
+    redirect: `The Stepwise SDK saved the request and sent you to Stepwise with ${ask}.`,
+  }[challenge.via ?? 'redirect'];
   const steps = [
     { text: `The bank’s API refused the first attempt of ${request} with 401 Unauthorized and an RFC 9470 step-up challenge:`, code: `WWW-Authenticate: ${challenge.header}` },
-    {
-      text: `The Stepwise SDK saved the request and sent you to Stepwise with acr_values=${asked?.acrValues.join(' ') ?? '?'}` +
-        `${asked?.maxAge === undefined ? '' : ` and max_age=${asked.maxAge}`}. Stepwise asked only for the factor that was missing.`,
-    },
+    { text: `${how} Stepwise asked only for the factor that was missing.` },
   ];
   if (result.kind === 'failed') steps.push({ text: 'You did not complete it there, so the request was not sent again.' });
-  else steps.push({ text: 'Back here, the SDK sent the saved request once more, with the new access token:', code: `${statusLine(result)}${token ? ` · ${token}` : ''}` });
+  else {
+    const back = challenge.via === 'popup' ? 'When the popup closed, the SDK sent the request once more' : 'Back here, the SDK sent the saved request once more';
+    steps.push({ text: `${back}, with the new access token:`, code: `${statusLine(result)}${token ? ` · ${token}` : ''}` });
+  }
   return steps;
 }
 
@@ -118,38 +126,92 @@ async function loadAccount(client, newId) {
   renderAccount({ ...account, holder: claims.name ?? claims.preferred_username ?? account.holder }, newId);
 }
 
+function callApi(client, request) {
+  return client.fetch(request.url, {
+    method: request.method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request.body),
+  });
+}
+
+/** A step-up that did not finish in the popup: say why, show what happened, and leave the forms as they are. */
+function showPopupFailure(error, request) {
+  const challenge = takeChallenge();
+  if (error.code === 'ERR_CLIENT_POPUP_CLOSED') {
+    showFlash('error', 'The Stepwise window was closed before you confirmed, so nothing was sent or changed. Your details are still here: try again when you are ready.');
+  } else {
+    showFlash('error', describeFailure(error));
+  }
+  if (challenge) renderExplanation(explanationOf({ kind: 'failed', method: request.method, url: request.url }, { ...challenge, via: 'popup' }));
+}
+
 /**
  * Sends one API request through the SDK. When the API answers with a
- * step-up challenge, the SDK (redirect mode) leaves for Stepwise and this
- * never resolves; the outcome is shown after the callback instead.
+ * step-up challenge, the SDK either leaves for Stepwise (redirect mode: this
+ * never resolves, and the outcome is shown after the callback) or opens
+ * Stepwise in a popup and sends the request again once the popup is done.
  */
-async function send(client, request, form) {
+async function send(clientFor, request, form) {
   setBusy(true);
+  forgetChallenge();
+  const mode = readConfirmMode();
+  let via = mode;
   let response;
   try {
-    response = await client.fetch(request.url, {
-      method: request.method,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request.body),
-    });
+    response = await callApi(clientFor(mode), request);
   } catch (error) {
-    showFlash('error', `The request could not be sent (${error.message}). Nothing was changed.`);
-    setBusy(false);
-    return;
+    if (error.code === 'ERR_CLIENT_POPUP_BLOCKED') {
+      // This call goes by redirect; the setting stays as the user chose it.
+      showFlash('info', 'Your browser blocked the popup window, so Stepwise opens in this page instead. You will come back here afterwards.');
+      notePopupBlocked();
+      via = 'blocked';
+      try {
+        response = await callApi(clientFor('redirect'), request);
+      } catch (fallbackError) {
+        takePopupBlocked();
+        showFlash('error', `The request could not be sent (${fallbackError.message}). Nothing was changed.`);
+        setBusy(false);
+        return;
+      }
+    } else if (mode === 'popup' && (error.code?.startsWith('ERR_CLIENT_') ?? false)) {
+      showPopupFailure(error, request);
+      setBusy(false);
+      return;
+    } else {
+      showFlash('error', `The request could not be sent (${error.message}). Nothing was changed.`);
+      setBusy(false);
+      return;
+    }
   }
+  // Still here: the request was answered without leaving the page.
+  if (via === 'blocked') takePopupBlocked();
   const body = await readJson(response);
   setBusy(false);
-  await present(client, { method: request.method, url: request.url, status: response.status, body }, undefined, form);
+  const challenge = takeChallenge();
+  await present(clientFor(), { method: request.method, url: request.url, status: response.status, body }, challenge && { ...challenge, via }, form);
 }
 
-function transfer(client, order, form) {
+function transfer(clientFor, order, form) {
   showFlash('info', `Sending ${formatMoney(order.amount)} to ${order.payee}…`);
-  return send(client, { method: 'POST', url: '/api/transfers', body: order }, form);
+  return send(clientFor, { method: 'POST', url: '/api/transfers', body: order }, form);
 }
 
-function wireForms(client) {
+/** The "Confirm with Stepwise" setting: in this page (redirect) or in a popup window. */
+function wireConfirmMode() {
+  const current = readConfirmMode();
+  for (const radio of document.querySelectorAll('input[name="confirm-mode"]')) {
+    radio.checked = radio.value === current;
+    radio.addEventListener('change', () => {
+      if (radio.checked) saveConfirmMode(radio.value);
+    });
+  }
+}
+
+function wireForms(clientFor) {
+  const client = clientFor();
+  wireConfirmMode();
   for (const button of document.querySelectorAll('[data-amount]')) {
-    button.addEventListener('click', () => transfer(client, { amount: Number(button.dataset.amount), payee: DEMO_PAYEE, reference: 'Quick transfer' }));
+    button.addEventListener('click', () => transfer(clientFor, { amount: Number(button.dataset.amount), payee: DEMO_PAYEE, reference: 'Quick transfer' }));
   }
   const transferForm = byId('transfer-form');
   transferForm.addEventListener('submit', (event) => {
@@ -161,13 +223,13 @@ function wireForms(client) {
       return;
     }
     const order = { amount: Number(amountText.replaceAll(',', '')), payee: String(fields.get('payee')), reference: String(fields.get('reference')) };
-    transfer(client, order, transferForm);
+    transfer(clientFor, order, transferForm);
   });
   const emailForm = byId('email-form');
   emailForm.addEventListener('submit', (event) => {
     event.preventDefault();
     showFlash('info', 'Updating your email address…');
-    send(client, { method: 'PUT', url: '/api/account/email', body: { email: String(new FormData(emailForm).get('email')) } }, emailForm);
+    send(clientFor, { method: 'PUT', url: '/api/account/email', body: { email: String(new FormData(emailForm).get('email')) } }, emailForm);
   });
   // Ends the Stepwise session too (RP-initiated logout), which comes back to the landing page.
   byId('sign-out').addEventListener('click', () => client.signOut());
@@ -175,16 +237,19 @@ function wireForms(client) {
 
 /**
  * Runs the account page.
- * @param {object} client - the Stepwise browser client
+ * @param {(mode?: 'redirect' | 'popup') => object} clientFor - the Stepwise browser client for a step-up mode (default redirect)
  */
-export async function runAccountPage(client) {
+export async function runAccountPage(clientFor) {
+  const client = clientFor();
   if (!client.isSignedIn()) {
     location.replace('/');
     return;
   }
-  wireForms(client);
+  wireForms(clientFor);
   const flash = takeFlash();
-  const challenge = takeChallenge();
+  const fellBack = takePopupBlocked();
+  const stored = takeChallenge();
+  const challenge = stored && { ...stored, via: fellBack ? 'blocked' : 'redirect' };
   if (flash?.kind === 'resumed') {
     await present(client, flash, challenge, undefined);
     return;

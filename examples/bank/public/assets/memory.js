@@ -1,10 +1,17 @@
-/* global sessionStorage */
+/* global sessionStorage, localStorage */
 // What the bank's pages hand to each other across the redirect to Stepwise
 // and back: the challenge the API sent, and the outcome to show. Kept in
-// sessionStorage (this tab only) and read once.
+// sessionStorage (this tab only) and read once. The user's choice of how to
+// confirm with Stepwise is a preference, kept in localStorage.
 
 const FLASH_KEY = 'stepwise-bank:flash';
 const CHALLENGE_KEY = 'stepwise-bank:challenge';
+const POPUP_BLOCKED_KEY = 'stepwise-bank:popup-blocked';
+const CONFIRM_MODE_KEY = 'stepwise-bank:confirm-mode';
+/** How a step-up is shown: `redirect` (in this page, the default) or `popup`. */
+const CONFIRM_MODES = ['redirect', 'popup'];
+/** The choice made on this page, for when localStorage is unavailable. */
+let chosenMode;
 /** A challenge older than this belongs to an abandoned attempt. */
 const CHALLENGE_TTL_MS = 15 * 60 * 1000;
 
@@ -45,4 +52,47 @@ export function saveChallenge(challenge) {
 export function takeChallenge() {
   const challenge = take(CHALLENGE_KEY);
   return challenge && Date.now() - challenge.at < CHALLENGE_TTL_MS ? challenge : undefined;
+}
+
+/** Forgets a kept challenge, so the next one read belongs to the next request. */
+export function forgetChallenge() {
+  sessionStorage.removeItem(CHALLENGE_KEY);
+}
+
+/** Notes that the popup was blocked and this step-up went by redirect instead. */
+export function notePopupBlocked() {
+  sessionStorage.setItem(POPUP_BLOCKED_KEY, '1');
+}
+
+/** Whether the step-up just finished fell back to a redirect, once. */
+export function takePopupBlocked() {
+  return take(POPUP_BLOCKED_KEY) === 1;
+}
+
+/**
+ * How the user wants to confirm with Stepwise.
+ * @returns {'redirect' | 'popup'}
+ */
+export function readConfirmMode() {
+  let mode = chosenMode;
+  try {
+    mode = localStorage.getItem(CONFIRM_MODE_KEY) ?? mode;
+  } catch {
+    // Storage disabled: the choice made on this page, or the default.
+  }
+  return CONFIRM_MODES.includes(mode) ? mode : 'redirect';
+}
+
+/**
+ * Remembers how the user wants to confirm with Stepwise.
+ * @param {'redirect' | 'popup'} mode
+ */
+export function saveConfirmMode(mode) {
+  if (!CONFIRM_MODES.includes(mode)) return;
+  chosenMode = mode;
+  try {
+    localStorage.setItem(CONFIRM_MODE_KEY, mode);
+  } catch {
+    // Storage disabled: the choice holds for this page only.
+  }
 }
