@@ -33,32 +33,38 @@ export function checkAssurance(
   nowSeconds: number,
   toleranceSeconds: number,
 ): InsufficientUserAuthenticationError | undefined {
-  const unmet = {
-    acrValues: requirement.acr !== undefined ? [requirement.acr] : [],
-    maxAge: requirement.maxAge,
-    methods: requirement.methods,
-  };
   const age = claims.auth_time === undefined ? undefined : nowSeconds - claims.auth_time;
 
   if (requirement.acr !== undefined) {
     if (!levelReached(claims.acr, requirement.acr, metadata.acrRanks)) {
-      return new InsufficientUserAuthenticationError(unmet, LEVEL_TOO_LOW);
+      return refusal(requirement, LEVEL_TOO_LOW);
     }
     const lifetime = metadata.acrLifetimes[requirement.acr];
     if (lifetime !== undefined && age !== undefined && age > lifetime + toleranceSeconds) {
-      return new InsufficientUserAuthenticationError(unmet, TOO_OLD);
+      return refusal(requirement, TOO_OLD);
     }
   }
   if (requirement.maxAge !== undefined && (age === undefined || age > requirement.maxAge + toleranceSeconds)) {
-    return new InsufficientUserAuthenticationError(unmet, TOO_OLD);
+    return refusal(requirement, TOO_OLD);
   }
   if (requirement.amr !== undefined && !(claims.amr ?? []).some((value) => requirement.amr!.has(value))) {
-    return new InsufficientUserAuthenticationError(
-      unmet,
-      `A different authentication method is required: one of ${requirement.methods!.join(', ')}`,
-    );
+    return refusal(requirement, `A different authentication method is required: one of ${requirement.methods!.join(', ')}`);
   }
   return undefined;
+}
+
+/**
+ * The refusal for a requirement and reason, built once per requirement and
+ * frozen, as it may answer many requests (its `stack` is the first one's).
+ */
+function refusal(requirement: NormalizedRequirement, description: string): InsufficientUserAuthenticationError {
+  let error = requirement.refusals.get(description);
+  if (!error) {
+    const unmet = { acrValues: requirement.acr !== undefined ? [requirement.acr] : [], maxAge: requirement.maxAge, methods: requirement.methods };
+    // Frozen: the same object answers many requests, so no handler may change it.
+    requirement.refusals.set(description, (error = Object.freeze(new InsufficientUserAuthenticationError(unmet, description))));
+  }
+  return error;
 }
 
 function levelReached(tokenAcr: string | undefined, requiredAcr: string, ranks: Readonly<Record<string, number>>): boolean {

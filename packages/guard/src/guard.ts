@@ -72,6 +72,7 @@ export class StepwiseGuard {
   private readonly tolerance: number;
   private readonly realm: string | undefined;
   private readonly clock: () => number;
+  private readonly answers = new WeakMap<GuardError, GuardAnswer>();
 
   /** @param options - see {@link GuardOptions} */
   constructor(options: GuardOptions) {
@@ -142,7 +143,8 @@ export class StepwiseGuard {
     const normalized = requirement ? normalizeRequirement(requirement) : undefined;
     const claims = await this.verifyToken(token);
     if (normalized) {
-      const refusal = checkAssurance(claims, normalized, await this.directory.metadata(), this.clock(), this.tolerance);
+      const metadata = this.directory.metadataNow() ?? (await this.directory.metadata());
+      const refusal = checkAssurance(claims, normalized, metadata, this.clock(), this.tolerance);
       if (refusal) throw refusal;
     }
     return toVerifiedAuth(token, claims);
@@ -155,7 +157,12 @@ export class StepwiseGuard {
    * @returns the answer, or `undefined` when the error is not a refusal (rethrow it)
    */
   answer(error: unknown): GuardAnswer | undefined {
-    return error instanceof GuardError ? guardAnswer(error, this.realm) : undefined;
+    if (!(error instanceof GuardError)) return undefined;
+    // Refusals of a fixed requirement are shared objects (see checkAssurance),
+    // so their answers are built once too.
+    let answer = this.answers.get(error);
+    if (!answer) this.answers.set(error, (answer = guardAnswer(error, this.realm)));
+    return answer;
   }
 
   /**

@@ -78,15 +78,29 @@ export class IssuerDirectory {
     return this.meta!.value;
   }
 
+  /** Discovery metadata when already fetched, without waiting: the per-request path. */
+  metadataNow(): IssuerMetadata | undefined {
+    return this.keys ? this.meta?.value : undefined;
+  }
+
   /**
-   * The key that verifies a token with this header.
+   * The key that verifies a token with this header: synchronous when the key
+   * is cached, which is every request but those after a rotation.
    *
    * @param header - the token's protected header
    * @throws {@link InvalidTokenError} `unknown_key` when the issuer publishes no such key
    */
-  async keyFor(header: { kid?: string | undefined; alg?: string | undefined }): Promise<CryptoKey> {
+  keyFor(header: { kid?: string | undefined; alg?: string | undefined }): CryptoKey | Promise<CryptoKey> {
+    if (this.keys) {
+      this.refreshIfStale();
+      const cached = this.find(header)?.imported.get(header.alg ?? '');
+      if (cached) return cached;
+    }
+    return this.resolveKey(header);
+  }
+
+  private async resolveKey(header: { kid?: string | undefined; alg?: string | undefined }): Promise<CryptoKey> {
     if (!this.keys) await this.load(false);
-    this.refreshIfStale();
     let entry = this.find(header);
     // A fetch under way (another request's unknown kid) may bring this key too.
     if (!entry && this.loading) {

@@ -1,4 +1,5 @@
 import { ConfigError } from '@stepwise/core';
+import type { InsufficientUserAuthenticationError } from './errors.js';
 
 /**
  * What a route needs of the user's authentication.
@@ -41,6 +42,11 @@ export interface NormalizedRequirement {
   readonly amr: ReadonlySet<string> | undefined;
   /** `methods` as written, for answers. */
   readonly methods: readonly string[] | undefined;
+  /**
+   * Refusals already built for this requirement, by description: a fixed
+   * route's 401 is the same every time, so it is built once.
+   */
+  readonly refusals: Map<string, InsufficientUserAuthenticationError>;
 }
 
 const cache = new WeakMap<RouteRequirement, NormalizedRequirement>();
@@ -78,7 +84,7 @@ export function normalizeRequirement(requirement: RouteRequirement): NormalizedR
       for (const value of values) amr.add(value);
     }
   }
-  const normalized = { acr, maxAge, amr, methods: methods && [...methods] };
+  const normalized = { acr, maxAge, amr, methods: methods && [...methods], refusals: new Map() };
   cache.set(requirement, normalized);
   return normalized;
 }

@@ -23,6 +23,23 @@ describe('step-up challenges', () => {
     return guard.verifyRequest(bearer(await issuer.sign(claims)), requirement);
   }
 
+  test('a fixed route answers every refusal with the same frozen error, so no handler can alter another request\'s answer', async () => {
+    const requirement: RouteRequirement = { acr: 'aal2', maxAge: 300 };
+    const refusals = await Promise.all([1, 2].map(async () => {
+      try {
+        await guard.verify(`Bearer ${await issuer.sign({ acr: 'aal1' })}`, requirement);
+      } catch (error) {
+        return error;
+      }
+      return assert.fail('expected a refusal');
+    }));
+    assert.equal(refusals[0], refusals[1]);
+    assert.ok(Object.isFrozen(refusals[0]));
+    assert.throws(() => {
+      (refusals[0] as { message: string }).message = 'changed';
+    }, TypeError);
+  });
+
   test('an aal1 token at an aal2 route with max_age gets the exact RFC 9470 challenge', async () => {
     const refusal = await refusalOf(await verdict({ acr: 'aal1' }, { acr: 'aal2', maxAge: 300 }));
     assert.equal(refusal.status, 401);

@@ -1,0 +1,138 @@
+// Load measurement on loopback with autocannon. With two cores or more, each
+// target server runs in a child process pinned to core 0 and the load
+// generator (this process) to core 1, so the server never competes with
+// autocannon for CPU; without `taskset` both run unpinned and the report says so.
+
+import { execFileSync, spawn } from 'node:child_process';
+import os from 'node:os';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { startCpuReading } from './cpu-time.mjs';
+import { percentile } from './stats.mjs';
+
+const SERVER_CORE = '0';
+const LOAD_CORE = '1';
+const READY_TIMEOUT_MS = 15_000;
+
+function hasTaskset() {
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decides the core layout and pins this process (the load generator) to its core.
+ * Call once before starting servers.
+ *
+ * @returns {{ pinned: boolean, cores: number, serverCore?: string, loadCore?: string, note: string }} cores: available before pinning
+ */
+export function pinLoadGenerator() {
+  const cores = os.availableParallelism();
+  if (cores < 2) return { pinned: false, cores, note: `not pinned: ${cores} core available, server and autocannon share it` };
+  if (!hasTaskset()) return { pinned: false, cores, note: 'not pinned: taskset is absent, server and autocannon float over all cores' };
+  // -a: every thread of this process, the libuv pool included.
+  execFileSync('taskset', ['-a', '-cp', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
+  return {
+    pinned: true,
+    cores,
+    serverCore: SERVER_CORE,
+    loadCore: LOAD_CORE,
+    note: `server child on core ${SERVER_CORE} (taskset -c ${SERVER_CORE}), autocannon on core ${LOAD_CORE}`,
+  };
+}
+
+/**
+ * Starts a target server in a child process and waits for its `READY <port>` line.
+ *
+ * @param {{ name: string, entry: string, args?: string[], nodeArgs?: string[], layout: { pinned: boolean } }} spec
+ * @returns {Promise<{ name: string, url: string, pid: number, stop: () => Promise<void> }>}
+ * @example
+ * const server = await startServer({ name: 'guard', entry: 'bench/guard/servers.mjs', args: ['guard', issuer, audience], layout });
+ */
+export async function startServer({ name, entry, args = [], nodeArgs = [], layout }) {
+  const nodeCommand = [process.execPath, ...nodeArgs, entry, ...args];
+  const [command, ...commandArgs] = layout.pinned ? ['taskset', '-c', SERVER_CORE, ...nodeCommand] : nodeCommand;
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: no READY line within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const match = /^READY (\d+)$/.exec(line.trim());
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      } else {
+        console.log(`  [${name}] ${line}`);
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${name}: server exited before READY (code ${code}, signal ${signal})`));
+    });
+  });
+
+  let port;
+  try {
+    port = await ready;
+  } catch (error) {
+    // A server that never became ready must not outlive the run.
+    child.kill('SIGKILL');
+    throw error;
+  }
+
+  async function stop() {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  }
+  return { name, url: `http://127.0.0.1:${port}`, pid: child.pid, stop };
+}
+
+/**
+ * Measures one target: a warm-up, then the measured run. Every response of
+ * the measured run must carry `expectStatus`, else it throws: a benchmark of
+ * the wrong answer is worse than none.
+ *
+ * Latency percentiles come from autocannon's per-response timings (float
+ * milliseconds); its own histogram rounds to whole milliseconds, too coarse
+ * to compare p99s of 2 to 5 ms.
+ *
+ * @param {{ label: string, url: string, serverPid: number, headers: Record<string, string>, expectStatus: number, durationSeconds: number, warmupSeconds: number, connections: number }} target
+ * @returns {Promise<{ rps: number, p50: number, p99: number, requests: number, cpuUsPerRequest?: number, foreignCores?: number }>}
+ *   rps is the mean of autocannon's per-second samples; p50/p99 in ms; CPU
+ *   figures (Linux only) are the server's CPU µs per request and the cores
+ *   other processes kept busy meanwhile
+ */
+export async function measure({ label, url, serverPid, headers, expectStatus, durationSeconds, warmupSeconds, connections }) {
+  const base = { url, headers, connections, excludeErrorStats: false };
+  if (warmupSeconds > 0) await autocannon({ ...base, duration: warmupSeconds });
+
+  const latencies = [];
+  const stopCpuReading = startCpuReading(serverPid);
+  const run = autocannon({ ...base, duration: durationSeconds });
+  run.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  const result = await run;
+  const cpu = stopCpuReading();
+
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, Number(count)]));
+  const unexpected = Object.keys(statuses).filter((status) => Number(status) !== expectStatus);
+  if (unexpected.length > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(
+      `${label}: expected every response to be ${expectStatus}, got statuses ${JSON.stringify(statuses)}, ` +
+        `${result.errors} errors, ${result.timeouts} timeouts`,
+    );
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: result.requests.average,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    requests: latencies.length,
+    cpuUsPerRequest: cpu && (cpu.serverCpuSeconds * 1e6) / latencies.length,
+    foreignCores: cpu?.foreignCores,
+  };
+}
