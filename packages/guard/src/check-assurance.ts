@@ -67,13 +67,25 @@ function refusal(requirement: NormalizedRequirement, description: string): Insuf
   return error;
 }
 
-function levelReached(tokenAcr: string | undefined, requiredAcr: string, ranks: Readonly<Record<string, number>>): boolean {
-  // An issuer that publishes no ranks can only be compared name for name.
-  if (Object.keys(ranks).length === 0) return tokenAcr === requiredAcr;
-  const required = ranks[requiredAcr];
-  if (required === undefined) {
-    throw new ConfigError('guard requirement acr', `"${requiredAcr}" is not a level the issuer defines (${Object.keys(ranks).join(', ')})`);
+/**
+ * The rank of a level a route requires.
+ *
+ * @param acr - the required level
+ * @param ranks - the issuer's ranks
+ * @returns its rank, or `undefined` when the issuer publishes no ranks (levels then compare name for name)
+ * @throws {@link ConfigError} when the issuer ranks levels but not this one
+ */
+export function requiredRank(acr: string, ranks: Readonly<Record<string, number>>): number | undefined {
+  const rank = ranks[acr];
+  if (rank === undefined && Object.keys(ranks).length > 0) {
+    throw new ConfigError('guard requirement acr', `"${acr}" is not a level the issuer defines (${Object.keys(ranks).join(', ')})`);
   }
+  return rank;
+}
+
+function levelReached(tokenAcr: string | undefined, requiredAcr: string, ranks: Readonly<Record<string, number>>): boolean {
+  const required = requiredRank(requiredAcr, ranks);
+  if (required === undefined) return tokenAcr === requiredAcr;
   const reached = tokenAcr === undefined ? undefined : ranks[tokenAcr];
   return reached !== undefined && reached >= required;
 }

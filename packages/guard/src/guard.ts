@@ -1,7 +1,7 @@
 import { ConfigError } from '@stepwise/core';
 import { guardAnswer, type GuardAnswer } from './answer.js';
 import { bearerToken } from './bearer-token.js';
-import { checkAssurance } from './check-assurance.js';
+import { checkAssurance, requiredRank } from './check-assurance.js';
 import { toVerifiedAuth, type VerifiedAuth } from './claims.js';
 import { GuardError } from './errors.js';
 import { IssuerDirectory } from './issuer-directory.js';
@@ -116,13 +116,10 @@ export class StepwiseGuard {
    * @throws {@link IssuerUnavailableError} or {@link ConfigError}
    */
   async ready(requirements: readonly RouteRequirement[] = []): Promise<void> {
-    const metadata = await this.directory.metadata();
-    const ranks = Object.keys(metadata.acrRanks);
+    const { acrRanks } = await this.directory.metadata();
     for (const requirement of requirements) {
       const { acr } = normalizeRequirement(requirement);
-      if (acr !== undefined && ranks.length > 0 && !ranks.includes(acr)) {
-        throw new ConfigError('guard requirement acr', `"${acr}" is not a level the issuer defines (${ranks.join(', ')})`);
-      }
+      if (acr !== undefined) requiredRank(acr, acrRanks);
     }
   }
 

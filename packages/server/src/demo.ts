@@ -14,10 +14,10 @@ export const DEMO_CLIENT_ID = 'demo-app';
  * tokens) at every start, so that its redirect URIs follow the configured
  * demo bank.
  *
- * @param services - shared services
- * @param redirectUris - where the demo client may be sent back to
+ * @param services - shared services (`config.demoBankUrl` is the bank)
  */
-export async function seedDemo(services: Services, redirectUris: readonly string[]): Promise<void> {
+export async function seedDemo(services: Services): Promise<void> {
+  const bankUrl = services.config.demoBankUrl;
   if (!(await findUserByUsername(services.db, DEMO_USER.username))) {
     await createUser(services.db, {
       username: DEMO_USER.username,
@@ -32,7 +32,7 @@ export async function seedDemo(services: Services, redirectUris: readonly string
     token_endpoint_auth_method: 'none',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    redirect_uris: [...new Set(redirectUris)],
-    post_logout_redirect_uris: [...new Set(redirectUris.map((uri) => new URL('/', uri).href))],
+    redirect_uris: [`${bankUrl}/callback`],
+    post_logout_redirect_uris: [new URL('/', bankUrl).href],
   }, services.now());
 }

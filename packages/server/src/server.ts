@@ -26,8 +26,6 @@ export interface StepwiseServer {
 export interface CreateServerOptions {
   /** A logger to use instead of a new pino instance. */
   readonly logger?: Logger;
-  /** Extra redirect URIs for the demo client (the demo bank). */
-  readonly demoRedirectUris?: readonly string[];
 }
 
 /**
@@ -57,7 +55,7 @@ export function signingKeyGrace(config: StepwiseConfig): number {
  * listens until {@link StepwiseServer.listen}.
  *
  * @param config - validated configuration
- * @param options - logger and demo settings
+ * @param options - the logger
  * @example
  * ```ts
  * const server = await createServer(loadConfig());
@@ -79,7 +77,7 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       now: epochSeconds,
     };
     if (config.demo) {
-      await seedDemo(services, [`${config.demoBankUrl}/callback`, ...(options.demoRedirectUris ?? [])]);
+      await seedDemo(services);
     }
     const signingKeys = await loadSigningKeys(database.db, services.box, services.now(), signingKeyGrace(config));
     const provider = createProvider(services, signingKeys);

@@ -46,9 +46,11 @@ export async function startDemoWorld(host: 'localhost' | '127.0.0.1' = 'localhos
     const config = loadConfig({
       file: null,
       env: {},
-      overrides: { issuer, host: '127.0.0.1', port: stepwisePort, data_dir: dataDir, demo: true, log_level: 'silent', resources: [resource] },
+      // Demo mode with the bank's URL lets the demo client return to the
+      // bank and tokens be issued for its API, as `npm start` does.
+      overrides: { issuer, host: '127.0.0.1', port: stepwisePort, data_dir: dataDir, demo: true, demo_bank_url: bankUrl, log_level: 'silent' },
     });
-    stepwise = await createServer(config, { demoRedirectUris: [redirectUri] });
+    stepwise = await createServer(config);
     await stepwise.listen();
     bank = await startBank({ port: bankPort, host: '127.0.0.1', issuer, publicUrl: bankUrl });
     return { issuer, bankUrl, resource, redirectUri, stepwise, bank, close };
