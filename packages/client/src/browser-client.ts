@@ -280,20 +280,17 @@ export class StepwiseBrowserClient {
 
   async #stepUp(challenge: StepUpChallenge, request: Request): Promise<string> {
     const ask = { acrValues: challenge.acrValues, ...(challenge.maxAge === undefined ? {} : { maxAge: challenge.maxAge }) };
-    if (this.#options.mode !== 'popup') {
-      const pending = await toPendingRequest(request);
-      await this.#redirectToAuthorization(ask, this.currentUrl(), pending);
-      return leavingPage();
-    }
+    if (this.#options.mode !== 'popup') return this.#signInToResume(request, ask);
     this.#popupStepUp ??= this.#authorizeInPopup(ask).finally(() => {
       this.#popupStepUp = undefined;
     });
     return this.#popupStepUp;
   }
 
-  async #signInToResume(request: Request): Promise<never> {
+  /** Saves the request, goes to the authorization endpoint, and never settles. */
+  async #signInToResume(request: Request, ask: AuthorizationAsk = {}): Promise<never> {
     const pending = await toPendingRequest(request);
-    await this.#redirectToAuthorization({}, this.currentUrl(), pending);
+    await this.#redirectToAuthorization(ask, this.currentUrl(), pending);
     return leavingPage();
   }
 
