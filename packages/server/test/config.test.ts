@@ -48,6 +48,11 @@ void describe('loadConfig', () => {
       levels: [...DEFAULT_LEVELS],
       tokens: { accessTokenTtl: 600, idTokenTtl: 600, refreshTokenTtl: 14 * 86_400, sessionTtl: 30 * 86_400 },
       stepUp: { whenUnenrolled: 'enroll', maxAttemptsPerChallenge: 5, accountMaxFailures: 10, accountWindowSeconds: 900, ipMaxFailures: 50 },
+      webauthn: { rpId: 'localhost', rpName: 'Stepwise', origins: ['http://localhost:3000'] },
+      codes: { length: 6, ttl: 600, sendsPerUser: 5, sendsPerDestination: 3, sendWindowSeconds: 900 },
+      email: { from: 'Stepwise <no-reply@localhost>', smtp: null },
+      sms: null,
+      outbox: false,
       configFile: null,
     });
   });

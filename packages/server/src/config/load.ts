@@ -39,7 +39,22 @@ export const CONFIG_ENV_VARS = {
   STEPWISE_DEMO_BANK_URL: 'demo_bank_url',
   STEPWISE_SECRET_KEYS: 'secret_keys',
   STEPWISE_RESOURCES: 'resources',
-} as const satisfies Record<string, keyof StepwiseYaml>;
+  STEPWISE_WEBAUTHN_RP_ID: 'webauthn.rp_id',
+  STEPWISE_WEBAUTHN_ORIGINS: 'webauthn.origins',
+  STEPWISE_EMAIL_FROM: 'email.from',
+  STEPWISE_SMTP_HOST: 'email.smtp.host',
+  STEPWISE_SMTP_PORT: 'email.smtp.port',
+  STEPWISE_SMTP_USER: 'email.smtp.user',
+  STEPWISE_SMTP_PASSWORD: 'email.smtp.password',
+  STEPWISE_SMS_WEBHOOK_URL: 'sms.webhook_url',
+  STEPWISE_SMS_WEBHOOK_SECRET: 'sms.webhook_secret',
+  STEPWISE_OUTBOX: 'outbox',
+} as const satisfies Record<string, string>;
+
+/** Environment values that are comma-separated lists. */
+const LIST_SETTINGS = new Set(['resources', 'webauthn.origins']);
+const NUMBER_SETTINGS = new Set(['port', 'email.smtp.port']);
+const BOOLEAN_SETTINGS = new Set(['demo', 'outbox']);
 
 type RawObject = Record<string, unknown>;
 
@@ -96,15 +111,24 @@ function readEnv(env: Record<string, string | undefined>): RawObject {
     const value = env[name]?.trim();
     // An empty variable (`STEPWISE_PORT=` in a compose file) means unset.
     if (!value) continue;
-    if (key === 'port') values[key] = /^\d+$/.test(value) ? Number(value) : value;
-    else if (key === 'demo') {
-      const flag = ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[value.toLowerCase()];
-      if (flag === undefined) throw new ConfigError(name, `must be "true", "false", "1" or "0", got ${describeValue(value)}`);
-      values[key] = flag;
-    } else if (key === 'resources') values[key] = value.split(',').map((item) => item.trim()).filter(Boolean);
-    else values[key] = value;
+    let parsed: unknown = value;
+    if (NUMBER_SETTINGS.has(key)) parsed = /^\d+$/.test(value) ? Number(value) : value;
+    else if (BOOLEAN_SETTINGS.has(key)) {
+      parsed = ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[value.toLowerCase()];
+      if (parsed === undefined) throw new ConfigError(name, `must be "true", "false", "1" or "0", got ${describeValue(value)}`);
+    } else if (LIST_SETTINGS.has(key)) parsed = value.split(',').map((item) => item.trim()).filter(Boolean);
+    setPath(values, key.split('.'), parsed);
   }
   return values;
+}
+
+function setPath(tree: RawObject, path: readonly string[], value: unknown): void {
+  let node = tree;
+  for (const step of path.slice(0, -1)) {
+    if (!isMapping(node[step])) node[step] = {};
+    node = node[step] as RawObject;
+  }
+  node[path[path.length - 1]!] = value;
 }
 
 // YAML `key:` with no value means "use the default", as if absent.
@@ -166,7 +190,7 @@ function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
 function toConfigError(issue: z.core.$ZodIssue, checked: RawObject, envNames: ReadonlyMap<string, string>, file: FileLayer | null, fromFile: RawObject): ConfigError {
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
   const reason = issue.code === 'unrecognized_keys' ? unknownKeyReason(issue.path, issue.keys[0] ?? '') : issue.message;
-  const envName = envNames.get(String(path[0]));
+  const envName = [...envNames].find(([key]) => formatPath(path) === key || formatPath(path).startsWith(`${key}.`))?.[1];
   if (envName) return new ConfigError(envName, reason);
   // Point at the file only when the refused value is the file's own.
   const fileValue = valueAt(fromFile, path);
@@ -238,7 +262,8 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
 
   const envNames = new Map<string, string>();
   for (const [name, key] of Object.entries(CONFIG_ENV_VARS)) {
-    if (key in fromEnv && !(key in fromOverrides)) envNames.set(key, name);
+    const path = key.split('.');
+    if (valueAt(fromEnv, path) !== undefined && valueAt(fromOverrides, path) === undefined) envNames.set(key, name);
   }
   const raw = validate(merge(merge(fromFile, fromEnv), fromOverrides), envNames, file, fromFile);
 
@@ -289,6 +314,67 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
       accountWindowSeconds: raw.lockout?.window ?? 900,
       ipMaxFailures: raw.lockout?.ip_max_failures ?? 50,
     },
+    webauthn: resolveWebauthn(raw.webauthn, issuerUrl, (key) => envNames.get(key) ?? key),
+    codes: {
+      length: raw.codes?.length ?? 6,
+      ttl: raw.codes?.ttl ?? 600,
+      sendsPerUser: raw.codes?.sends_per_user ?? 5,
+      sendsPerDestination: raw.codes?.sends_per_destination ?? 3,
+      sendWindowSeconds: raw.codes?.send_window ?? 900,
+    },
+    email: {
+      from: raw.email?.from ?? `Stepwise <no-reply@${issuerUrl.hostname}>`,
+      smtp: raw.email?.smtp
+        ? {
+            host: raw.email.smtp.host,
+            port: raw.email.smtp.port ?? (raw.email.smtp.secure ? 465 : 587),
+            secure: raw.email.smtp.secure ?? false,
+            requireTls: raw.email.smtp.require_tls ?? false,
+            user: raw.email.smtp.user ?? null,
+            password: raw.email.smtp.password ?? null,
+          }
+        : null,
+    },
+    sms: raw.sms ? { webhookUrl: raw.sms.webhook_url, webhookSecret: raw.sms.webhook_secret } : null,
+    outbox: raw.outbox ?? demo,
     configFile,
   };
+}
+
+const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\])$/;
+
+function isLocalhost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost');
+}
+
+/**
+ * The Relying Party ID and origins. Browsers accept a credential only when
+ * the RP ID is the page's host or a parent domain of it, and only in a
+ * secure context, so a mismatch is refused here rather than at the first
+ * registration.
+ */
+function resolveWebauthn(raw: ParsedStepwiseYaml['webauthn'], issuer: URL, named: (key: string) => string): StepwiseConfig['webauthn'] {
+  const rpName = raw?.rp_name ?? 'Stepwise';
+  const origins = [...new Set([issuer.origin, ...(raw?.origins ?? [])])];
+  const unusable = IP_ADDRESS.test(issuer.hostname) || (issuer.protocol !== 'https:' && !isLocalhost(issuer.hostname));
+  if (raw?.rp_id === undefined && raw?.origins === undefined && unusable) {
+    // Browsers refuse WebAuthn here (an IP address, or plain http off
+    // localhost): passkeys stay off unless the operator configures them.
+    return { rpId: null, rpName, origins };
+  }
+  const rpId = (raw?.rp_id ?? issuer.hostname).toLowerCase();
+  if (IP_ADDRESS.test(rpId)) {
+    throw new ConfigError(named('webauthn.rp_id'), 'must be a domain name, not an IP address (browsers refuse it; use localhost in development)');
+  }
+  for (const origin of origins) {
+    const { hostname, protocol } = new URL(origin);
+    if (hostname !== rpId && !hostname.endsWith(`.${rpId}`)) {
+      const key = origin === issuer.origin ? 'webauthn.rp_id' : 'webauthn.origins';
+      throw new ConfigError(named(key), `"${rpId}" is neither the host of ${origin} nor a parent domain of it; browsers would refuse every passkey`);
+    }
+    if (protocol !== 'https:' && !isLocalhost(hostname)) {
+      throw new ConfigError(named('webauthn.origins'), `${origin} is not https: browsers allow WebAuthn only on https or localhost`);
+    }
+  }
+  return { rpId, rpName, origins };
 }

@@ -52,6 +52,37 @@ export interface StepwiseConfig {
     accountWindowSeconds: number;
     ipMaxFailures: number;
   };
+  /** WebAuthn (passkeys and security keys). */
+  webauthn: {
+    /** Relying Party ID; `null` turns passkeys off (an issuer on a bare IP address, which browsers refuse). */
+    rpId: string | null;
+    /** Shown by the browser and the authenticator. */
+    rpName: string;
+    /** Origins whose WebAuthn responses are accepted (the issuer's always among them). */
+    origins: string[];
+  };
+  /** One-time codes sent by email and SMS. */
+  codes: {
+    /** Digits, 6 to 10. */
+    length: number;
+    /** Seconds a code stays valid, at most 600. */
+    ttl: number;
+    /** Codes sent to one user per send window. */
+    sendsPerUser: number;
+    /** Codes sent to one address or number per send window. */
+    sendsPerDestination: number;
+    sendWindowSeconds: number;
+  };
+  email: {
+    /** The From header. */
+    from: string;
+    /** SMTP server; `null` when email is not configured. */
+    smtp: { host: string; port: number; secure: boolean; requireTls: boolean; user: string | null; password: string | null } | null;
+  };
+  /** The SMS webhook; `null` when SMS is not configured. */
+  sms: { webhookUrl: string; webhookSecret: string } | null;
+  /** Development outbox: codes also go to `/dev/outbox` and the log. */
+  outbox: boolean;
   /** Absolute path of the file that was read, or `null`. */
   configFile: string | null;
 }
@@ -160,6 +191,18 @@ const resourceUri = () =>
     (value) => typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) && !value.includes('#'),
   );
 
+const hostName = () =>
+  rule<string>('must be a host name such as "example.com"', (value) => typeof value === 'string' && /^[A-Za-z0-9.-]{1,253}$/.test(value));
+
+const originUrl = () =>
+  rule<string>(
+    'must be an origin such as "https://login.example.com" (scheme, host and optional port, nothing else)',
+    (value) => typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) && new URL(value).origin === value.replace(/\/$/, ''),
+  ).transform((value) => new URL(value).origin);
+
+const secret = (minLength: number) =>
+  rule<string>(`must be a string of at least ${minLength} characters`, (value) => typeof value === 'string' && value.length >= minLength, null);
+
 const databaseUrl = () =>
   rule<string>(
     'must start with "sqlite:", "postgres://" or "postgresql://"',
@@ -220,6 +263,40 @@ export const rawConfigSchema = section({
     window: duration().optional(),
     ip_max_failures: integer(1, 1_000_000).optional(),
   }).optional(),
+  webauthn: section({
+    rp_id: hostName().optional(),
+    rp_name: text().optional(),
+    origins: z
+      .array(originUrl(), { error: (issue) => `must be a list of origins, got ${describeValue(issue.input)}` })
+      .min(1, { error: 'must list at least one origin' })
+      .optional(),
+  }).optional(),
+  codes: section({
+    length: integer(6, 10).optional(),
+    // OWASP ASVS 5 and DESIGN.md: emailed and texted codes live at most 10 minutes.
+    ttl: duration().refine((seconds) => seconds <= 600, { error: 'must be at most 10 minutes' }).optional(),
+    sends_per_user: integer(1, 1_000).optional(),
+    sends_per_destination: integer(1, 1_000).optional(),
+    send_window: duration().optional(),
+  }).optional(),
+  email: section({
+    from: text().optional(),
+    smtp: section({
+      host: hostName(),
+      port: integer(1, 65535).optional(),
+      // true: TLS from the first byte (port 465); false: STARTTLS when offered.
+      secure: boolean().optional(),
+      // Refuse to send when the server does not offer STARTTLS.
+      require_tls: boolean().optional(),
+      user: text().optional(),
+      password: secret(1).optional(),
+    }).optional(),
+  }).optional(),
+  sms: section({
+    webhook_url: resourceUri(),
+    webhook_secret: secret(32),
+  }).optional(),
+  outbox: boolean().optional(),
 });
 
 /** `stepwise.yaml` as written: snake_case keys, durations as seconds or strings. */

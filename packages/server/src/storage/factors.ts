@@ -21,6 +21,8 @@ export interface Factor {
   confirmedAt: number | null;
   createdAt: number;
   lastUsedAt: number | null;
+  /** Email address or phone number of an email_otp / sms_otp factor. */
+  destination: string | null;
 }
 
 function toFactor(row: Selectable<FactorsTable>): Factor {
@@ -34,6 +36,7 @@ function toFactor(row: Selectable<FactorsTable>): Factor {
     confirmedAt: row.confirmed_at,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
+    destination: row.destination,
   };
 }
 
@@ -49,7 +52,7 @@ function toFactor(row: Selectable<FactorsTable>): Factor {
  */
 export async function createFactor(
   db: Db,
-  input: { userId: string; method: MethodId; name: string; secret: string | null; id?: string },
+  input: { userId: string; method: MethodId; name: string; secret: string | null; id?: string; destination?: string | null },
 ): Promise<Factor> {
   const row = {
     id: input.id ?? randomUUID(),
@@ -61,6 +64,7 @@ export async function createFactor(
     confirmed_at: null,
     created_at: epochSeconds(),
     last_used_at: null,
+    destination: input.destination ?? null,
   };
   await db.insertInto('factors').values(row).execute();
   return toFactor(row);
@@ -161,4 +165,32 @@ export async function advanceLastUsedStep(db: Db, id: string, step: number, at: 
     .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Renames a factor of a user.
+ *
+ * @param db - database
+ * @param input - owner, factor id and the new label
+ * @throws SimpleError `ERR_FACTOR_NOT_ENROLLED` when the user has no such factor
+ */
+export async function renameFactor(db: Db, input: { userId: string; id: string; name: string }): Promise<void> {
+  const result = await db
+    .updateTable('factors')
+    .set({ name: input.name })
+    .where('id', '=', input.id)
+    .where('user_id', '=', input.userId)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
+}
+
+/**
+ * Records that a factor was just used.
+ *
+ * @param db - database
+ * @param id - factor id
+ * @param at - when, in seconds
+ */
+export async function touchFactor(db: Db, id: string, at: number): Promise<void> {
+  await db.updateTable('factors').set({ last_used_at: at }).where('id', '=', id).execute();
 }

@@ -115,10 +115,96 @@ const initial: Migration = {
   },
 };
 
+/*
+ * Factors beyond TOTP: WebAuthn credentials, emailed and texted codes,
+ * recovery codes, the ceremonies that bind a WebAuthn challenge to one
+ * use, and the development outbox.
+ */
+const moreFactors: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await db.schema.alterTable('users').addColumn('phone', 'text').execute();
+    await db.schema.alterTable('users').addColumn('preferred_method', 'text').execute();
+    // Where an email_otp or sms_otp factor sends its codes.
+    await db.schema.alterTable('factors').addColumn('destination', 'text').execute();
+
+    await db.schema
+      .createTable('webauthn_credentials')
+      .addColumn('factor_id', 'text', (col) => col.primaryKey().references('factors.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('credential_id', 'text', (col) => col.notNull().unique())
+      .addColumn('public_key', 'text', (col) => col.notNull())
+      .addColumn('counter', 'bigint', (col) => col.notNull())
+      .addColumn('transports', 'text', (col) => col.notNull())
+      .addColumn('aaguid', 'text', (col) => col.notNull())
+      .addColumn('device_type', 'text', (col) => col.notNull())
+      .addColumn('backup_eligible', 'integer', (col) => col.notNull())
+      .addColumn('backed_up', 'integer', (col) => col.notNull())
+      .addColumn('user_verified', 'integer', (col) => col.notNull())
+      .addColumn('discoverable', 'integer', (col) => col.notNull())
+      .execute();
+    await db.schema.createIndex('webauthn_credentials_user_id').on('webauthn_credentials').column('user_id').execute();
+
+    await db.schema
+      .createTable('ceremonies')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('user_id', 'text', (col) => col.references('users.id').onDelete('cascade'))
+      .addColumn('purpose', 'text', (col) => col.notNull())
+      .addColumn('challenge', 'text', (col) => col.notNull())
+      .addColumn('expires_at', 'bigint', (col) => col.notNull())
+      .addColumn('consumed_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('ceremonies_expires_at').on('ceremonies').column('expires_at').execute();
+
+    await db.schema
+      .createTable('one_time_codes')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('factor_id', 'text', (col) => col.notNull().references('factors.id').onDelete('cascade'))
+      .addColumn('challenge_key', 'text', (col) => col.notNull())
+      .addColumn('code_hash', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .addColumn('expires_at', 'bigint', (col) => col.notNull())
+      .addColumn('consumed_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('one_time_codes_challenge').on('one_time_codes').columns(['challenge_key', 'user_id']).execute();
+    await db.schema.createIndex('one_time_codes_expires_at').on('one_time_codes').column('expires_at').execute();
+
+    await db.schema
+      .createTable('recovery_codes')
+      .addColumn('factor_id', 'text', (col) => col.notNull().references('factors.id').onDelete('cascade'))
+      .addColumn('seq', 'integer', (col) => col.notNull())
+      .addColumn('code_hash', 'text', (col) => col.notNull())
+      .addColumn('used_at', 'bigint')
+      .addPrimaryKeyConstraint('recovery_codes_pk', ['factor_id', 'seq'])
+      .execute();
+
+    await db.schema
+      .createTable('outbox')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('channel', 'text', (col) => col.notNull())
+      .addColumn('destination', 'text', (col) => col.notNull())
+      .addColumn('subject', 'text', (col) => col.notNull())
+      .addColumn('body', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'bigint', (col) => col.notNull())
+      .execute();
+    await db.schema.createIndex('outbox_created_at').on('outbox').column('created_at').execute();
+  },
+
+  async down(db: AnyDb): Promise<void> {
+    for (const table of ['outbox', 'recovery_codes', 'one_time_codes', 'ceremonies', 'webauthn_credentials']) {
+      await db.schema.dropTable(table).execute();
+    }
+    await db.schema.alterTable('factors').dropColumn('destination').execute();
+    await db.schema.alterTable('users').dropColumn('preferred_method').execute();
+    await db.schema.alterTable('users').dropColumn('phone').execute();
+  },
+};
+
 /**
  * Every migration, keyed by name; Kysely runs them in name order, so names
  * start with a zero-padded number.
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
+  '0002_more_factors': moreFactors,
 };

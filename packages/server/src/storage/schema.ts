@@ -16,6 +16,10 @@ export interface UsersTable {
   password_hash: string | null;
   disabled: number;
   created_at: number;
+  /** E.164 phone number, for display; sms_otp factors keep their own. */
+  phone: string | null;
+  /** The step-up method the user chose last; offered first next time. */
+  preferred_method: string | null;
 }
 
 /** `factors`: every second factor of every user, whatever its method. */
@@ -29,6 +33,8 @@ export interface FactorsTable {
   confirmed_at: number | null;
   created_at: number;
   last_used_at: number | null;
+  /** Email address or phone number an email_otp / sms_otp factor sends to. */
+  destination: string | null;
 }
 
 /** `sessions`: first-party browser sessions; `id` is sha256(token) in hex. */
@@ -92,6 +98,73 @@ export interface OidcModelsTable {
   consumed_at: number | null;
 }
 
+/** `webauthn_credentials`: what a `webauthn` factor needs to verify assertions. */
+export interface WebauthnCredentialsTable {
+  factor_id: string;
+  user_id: string;
+  /** base64url credential id, as the browser reports it. */
+  credential_id: string;
+  /** base64url COSE public key. */
+  public_key: string;
+  /** Signature counter last seen; 0 for authenticators that keep none. */
+  counter: number;
+  /** JSON list of transports (`usb`, `internal`, `hybrid`, …). */
+  transports: string;
+  aaguid: string;
+  /** `singleDevice` or `multiDevice` (may be synced). */
+  device_type: string;
+  backup_eligible: number;
+  backed_up: number;
+  /** User verification happened at registration. */
+  user_verified: number;
+  /** A discoverable (resident) credential: usable for passkey sign-in. */
+  discoverable: number;
+}
+
+/** `ceremonies`: a WebAuthn challenge, valid for one use until it expires. */
+export interface CeremoniesTable {
+  id: string;
+  /** Null for passkey sign-in, where the user is not known yet. */
+  user_id: string | null;
+  /** `register`, `authenticate` or `sign-in`. */
+  purpose: string;
+  challenge: string;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+/** `one_time_codes`: codes sent by email or SMS, stored hashed, bound to one step-up. */
+export interface OneTimeCodesTable {
+  id: string;
+  user_id: string;
+  factor_id: string;
+  /** The step-up (interaction, account step-up, enrollment) the code answers. */
+  challenge_key: string;
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+/** `recovery_codes`: a `recovery_code` factor's ten codes, hashed, each usable once. */
+export interface RecoveryCodesTable {
+  factor_id: string;
+  seq: number;
+  code_hash: string;
+  used_at: number | null;
+}
+
+/** `outbox`: messages kept for the development outbox page. */
+export interface OutboxTable {
+  id: string;
+  /** `email` or `sms`. */
+  channel: string;
+  destination: string;
+  subject: string;
+  body: string;
+  created_at: number;
+}
+
 /** The whole database, for `Kysely<DatabaseSchema>`. */
 export interface DatabaseSchema {
   users: UsersTable;
@@ -102,4 +175,9 @@ export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   clients: ClientsTable;
   oidc_models: OidcModelsTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  ceremonies: CeremoniesTable;
+  one_time_codes: OneTimeCodesTable;
+  recovery_codes: RecoveryCodesTable;
+  outbox: OutboxTable;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { SimpleError, ValidationError } from '@stepwise/core';
+import { isMethodId, SimpleError, ValidationError, type MethodId } from '@stepwise/core';
 import { epochSeconds, isUniqueViolation } from './database.js';
 import type { Db } from './database.js';
 import type { UsersTable } from './schema.js';
@@ -15,6 +15,10 @@ export interface User {
   passwordHash: string | null;
   disabled: boolean;
   createdAt: number;
+  /** Phone number on file (E.164), if any. */
+  phone: string | null;
+  /** The step-up method the user picked last, offered first next time. */
+  preferredMethod: MethodId | null;
 }
 
 /**
@@ -41,6 +45,8 @@ function toUser(row: Selectable<UsersTable>): User {
     passwordHash: row.password_hash,
     disabled: row.disabled !== 0,
     createdAt: row.created_at,
+    phone: row.phone,
+    preferredMethod: row.preferred_method !== null && isMethodId(row.preferred_method) ? row.preferred_method : null,
   };
 }
 
@@ -70,6 +76,8 @@ export async function createUser(
     password_hash: input.passwordHash,
     disabled: 0,
     created_at: epochSeconds(),
+    phone: null,
+    preferred_method: null,
   };
   try {
     // Rely on the unique index rather than a prior SELECT, which would race.
@@ -138,4 +146,26 @@ export async function setUserDisabled(db: Db, id: string, disabled: boolean): Pr
 export async function updatePasswordHash(db: Db, id: string, passwordHash: string): Promise<void> {
   const result = await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new SimpleError('ERR_USER_NOT_FOUND');
+}
+
+/**
+ * Remembers the method a user stepped up with, to offer it first next time.
+ *
+ * @param db - database
+ * @param id - user id
+ * @param method - the method just used
+ */
+export async function setPreferredMethod(db: Db, id: string, method: MethodId): Promise<void> {
+  await db.updateTable('users').set({ preferred_method: method }).where('id', '=', id).execute();
+}
+
+/**
+ * Sets the email address or phone number on file (after it was verified).
+ *
+ * @param db - database
+ * @param id - user id
+ * @param contact - `email` or `phone`, and the new value (null clears it)
+ */
+export async function setContact(db: Db, id: string, contact: { email: string | null } | { phone: string | null }): Promise<void> {
+  await db.updateTable('users').set(contact).where('id', '=', id).execute();
 }
