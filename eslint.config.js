@@ -31,4 +31,9 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }] },
   },
+  {
+    // Scripts served to browsers by the server.
+    files: ['packages/server/assets/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly' } },
+  },
 );

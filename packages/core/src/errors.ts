@@ -34,6 +34,7 @@ export const ERROR_CATALOGUE = {
   ERR_CREDENTIAL_EXISTS: { status: 409, message: 'This passkey or security key is already registered' },
   ERR_AUTHENTICATOR_CLONED: { status: 403, message: "This security key's signature counter went backwards; it may have been copied. Use another method" },
   ERR_METHOD_NOT_OFFERED: { status: 400, message: 'This method cannot meet what is asked here; choose another' },
+  ERR_CONFIRMATION_REQUIRED: { status: 409, message: 'Removing this sign-in method lowers the level you can reach; confirm to go on' },
   ERR_USER_EXISTS: { status: 409, message: 'A user with this username already exists' },
   ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
   ERR_CLIENT_EXISTS: { status: 409, message: 'A client with this id already exists' },

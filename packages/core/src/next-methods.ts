@@ -15,8 +15,17 @@ export interface EnrolledAuthenticator {
 /** What the user should be asked for next to meet a requirement. */
 export type NextStep =
   | { readonly kind: 'met' }
-  /** Any one of these methods, used now, meets the requirement or gets closer to it. */
-  | { readonly kind: 'ask'; readonly methods: readonly MethodId[]; readonly completes: boolean }
+  /**
+   * Any one of these methods, used now, meets the requirement or gets closer
+   * to it; `authenticators` says which of the user's authenticators can (a
+   * synced passkey does not help toward a level that needs a device-bound one).
+   */
+  | {
+      readonly kind: 'ask';
+      readonly methods: readonly MethodId[];
+      readonly authenticators: readonly EnrolledAuthenticator[];
+      readonly completes: boolean;
+    }
   /** No enrolled authenticator can meet it: the user must enroll one (or the request fails). */
   | { readonly kind: 'unreachable' };
 
@@ -49,19 +58,14 @@ export function nextStep(
   const meets = (extra: AuthenticationEvent[]): boolean =>
     evaluateAssurance([...events, ...extra], requirement, levels, now).met;
 
-  const completing = unique(enrolled.filter((a) => meets([used(a)])).map((a) => a.method));
-  if (completing.length > 0) return { kind: 'ask', methods: completing, completes: true };
+  const completing = enrolled.filter((a) => meets([used(a)]));
+  if (completing.length > 0) return ask(completing, true);
 
-  const firstOfPairs: MethodId[] = [];
-  for (const first of enrolled) {
-    for (const second of enrolled) {
-      if (first !== second && meets([used(first), used(second)])) firstOfPairs.push(first.method);
-    }
-  }
-  if (firstOfPairs.length > 0) return { kind: 'ask', methods: unique(firstOfPairs), completes: false };
+  const firstOfPairs = enrolled.filter((first) => enrolled.some((second) => first !== second && meets([used(first), used(second)])));
+  if (firstOfPairs.length > 0) return ask(firstOfPairs, false);
   return { kind: 'unreachable' };
 }
 
-function unique<T>(values: T[]): T[] {
-  return [...new Set(values)];
+function ask(authenticators: EnrolledAuthenticator[], completes: boolean): NextStep {
+  return { kind: 'ask', methods: [...new Set(authenticators.map((a) => a.method))], authenticators, completes };
 }

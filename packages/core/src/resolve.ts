@@ -19,7 +19,14 @@ export type Resolution =
   /** Met: issue tokens with these claims. */
   | { readonly kind: 'finish'; readonly acr: string; readonly amr: readonly string[]; readonly authTime: number }
   /** Ask for one of these methods now (only what is missing). */
-  | { readonly kind: 'ask'; readonly requirement: Requirement; readonly methods: readonly MethodId[]; readonly completes: boolean }
+  | {
+      readonly kind: 'ask';
+      readonly requirement: Requirement;
+      readonly methods: readonly MethodId[];
+      /** The user's authenticators that can be used now (see {@link nextStep}). */
+      readonly authenticators: readonly EnrolledAuthenticator[];
+      readonly completes: boolean;
+    }
   /** No enrolled authenticator can reach even the weakest acceptable level. */
   | { readonly kind: 'unreachable'; readonly requirement: Requirement };
 
@@ -60,7 +67,7 @@ export function resolveAssurance(
     }
     const step = nextStep(events, requirement, enrolled, levels, now);
     if (step.kind === 'ask') {
-      return { kind: 'ask', requirement, methods: step.methods, completes: step.completes };
+      return { kind: 'ask', requirement, methods: step.methods, authenticators: step.authenticators, completes: step.completes };
     }
   }
   const weakest = candidates[candidates.length - 1]!;

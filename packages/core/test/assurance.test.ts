@@ -113,8 +113,18 @@ describe('nextStep', () => {
     assert.deepEqual(nextStep(events, { acr: 'aal2', maxAge: 300 }, enrolled, levels, now), {
       kind: 'ask',
       methods: ['totp'],
+      authenticators: [{ method: 'totp' }],
       completes: true,
     });
+  });
+
+  test('offers only the authenticators that can reach the level', () => {
+    const synced = { method: 'webauthn' as const, authenticatorId: 'phone', userVerified: true, backedUp: true };
+    const hardware = { method: 'webauthn' as const, authenticatorId: 'key', userVerified: true, backedUp: false };
+    const step = nextStep([], { acr: 'aal3' }, [{ method: 'password' }, synced, hardware], levels, now);
+    assert.deepEqual(step, { kind: 'ask', methods: ['webauthn'], authenticators: [hardware], completes: true });
+    const aal2 = nextStep([], { acr: 'aal2' }, [{ method: 'password' }, synced, hardware], levels, now);
+    assert.deepEqual(aal2.kind === 'ask' && aal2.authenticators, [synced, hardware]);
   });
 
   test('is met when nothing is missing', () => {
@@ -135,7 +145,7 @@ describe('nextStep', () => {
 
   test('with nothing in the session, asks for the first of a completing pair', () => {
     const step = nextStep([], { acr: 'aal2' }, enrolled, levels, now);
-    assert.deepEqual(step, { kind: 'ask', methods: ['password', 'totp'], completes: false });
+    assert.deepEqual(step, { kind: 'ask', methods: ['password', 'totp'], authenticators: enrolled, completes: false });
   });
 });
 

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { StepwiseConfig } from './config/schema.js';
 import { SecretBox } from './crypto/secret-box.js';
+import { createMessenger } from './delivery/messenger.js';
 import { seedDemo } from './demo.js';
 import { buildApp } from './http/app.js';
 import { loadSigningKeys } from './keys/signing-keys.js';
@@ -18,7 +19,7 @@ export interface StepwiseServer {
   readonly database: Database;
   /** Listens on the configured host and port; resolves to the bound URL. */
   listen(): Promise<string>;
-  /** Stops accepting requests, finishes those in flight, closes the database. */
+  /** Stops accepting requests, finishes those in flight, closes mail connections and the database. */
   close(): Promise<void>;
 }
 
@@ -65,6 +66,7 @@ export function signingKeyGrace(config: StepwiseConfig): number {
 export async function createServer(config: StepwiseConfig, options: CreateServerOptions = {}): Promise<StepwiseServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, redact: LOG_REDACT });
   const database = await openDatabase(config.databaseUrl);
+  const messenger = createMessenger(config, database.db, logger);
   try {
     const { keys: secretKeys } = resolveSecretKeys(config);
     const services: Services = {
@@ -74,6 +76,7 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       secretKeys,
       levels: new LevelSet(config.levels),
       logger,
+      messenger,
       now: epochSeconds,
     };
     if (config.demo) {
@@ -94,10 +97,12 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       },
       async close() {
         await app.close();
+        await messenger.close();
         await database.close();
       },
     };
   } catch (error) {
+    await messenger.close();
     await database.close();
     throw error;
   }

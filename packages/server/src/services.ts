@@ -2,6 +2,7 @@ import type { LevelSet } from '@stepwise/core';
 import type { Logger } from 'pino';
 import type { StepwiseConfig } from './config/schema.js';
 import type { SecretBox, SecretKey } from './crypto/secret-box.js';
+import type { Messenger } from './delivery/messenger.js';
 import type { Db } from './storage/database.js';
 
 /** What flows and handlers share: configuration, storage, keys, clock. */
@@ -13,6 +14,8 @@ export interface Services {
   readonly secretKeys: readonly SecretKey[];
   readonly levels: LevelSet;
   readonly logger: Logger;
+  /** Sends one-time codes by email and SMS (and to the development outbox). */
+  readonly messenger: Messenger;
   /** Current time in whole seconds since the epoch. */
   now(): number;
 }

@@ -30,7 +30,7 @@ const UID = 'unknownInteractionUid0123';
 const CASES: readonly Case[] = [
   { name: 'an over-long username', url: '/login', form: { username: long(257), password: 'x' }, status: 400, code: 'ERR_VALIDATION' },
   { name: 'an over-long password', url: '/login', form: { username: 'demo', password: long(1025) }, status: 400, code: 'ERR_VALIDATION' },
-  { name: 'an over-long code at /step-up', url: '/step-up', form: { code: '1'.repeat(17) }, status: 400, code: 'ERR_VALIDATION' },
+  { name: 'an over-long code at /step-up', url: '/step-up/totp', form: { code: '1'.repeat(17) }, status: 400, code: 'ERR_VALIDATION' },
   { name: 'an over-long code in an interaction', url: `/interaction/${UID}/totp`, form: { code: '1'.repeat(17) }, status: 400, code: 'ERR_VALIDATION' },
   { name: 'a missing password', url: '/login', form: { username: 'demo' }, status: 400, code: 'ERR_VALIDATION' },
   { name: 'a missing factor_id', url: '/account/totp', form: { code: '123456' }, status: 400, code: 'ERR_VALIDATION' },

@@ -87,7 +87,7 @@ export async function signIn(page: Page, world: DemoWorld): Promise<void> {
   await page.waitForURL(`${world.issuer}/interaction/**`);
   await page.getByLabel('Username').fill(DEMO_USER.username);
   await page.getByLabel('Password').fill(DEMO_USER.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(`${world.bankUrl}/account`);
 }
 

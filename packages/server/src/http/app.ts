@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -7,15 +6,18 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { Services } from '../services.js';
+import { registerAssets } from './assets.js';
 import { installErrorHandling } from './errors.js';
 import { mountProvider } from './oidc-mount.js';
 import { renderHomePage } from './pages/home-page.js';
 import { registerAccountRoutes } from './routes/account.js';
+import { registerAccountContactRoutes } from './routes/account-contacts.js';
+import { registerAccountRecoveryRoutes } from './routes/account-recovery-codes.js';
+import { registerAccountWebauthnRoutes } from './routes/account-webauthn.js';
+import { registerDevOutboxRoute } from './routes/dev-outbox.js';
 import { registerInteractionRoutes } from './routes/interaction.js';
 import { registerSessionPages } from './routes/session-pages.js';
 import { currentSession } from './session-cookie.js';
-
-const STYLESHEET = readFileSync(new URL('../../../assets/stepwise.css', import.meta.url), 'utf8');
 
 /**
  * Builds the HTTP application: security headers, cookies, CSRF, rate limits
@@ -44,7 +46,8 @@ export async function buildApp(services: Services, provider: Provider): Promise<
         // Step-up forms redirect to the application's redirect_uri, which
         // form-action 'self' would block in Chromium.
         'form-action': null,
-        'script-src': ["'none'"],
+        // Only our own files: the WebAuthn pages' script and its library.
+        'script-src': ["'self'"],
         'img-src': ["'self'", 'data:'],
       },
     },
@@ -55,9 +58,7 @@ export async function buildApp(services: Services, provider: Provider): Promise<
   });
   await app.register(fastifyRateLimit, { global: false });
 
-  app.get('/assets/stepwise.css', async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
-  );
+  registerAssets(app);
   app.get('/', async (request, reply) => {
     const state = await currentSession(request, services);
     return reply.type('text/html; charset=utf-8').send(
@@ -69,6 +70,10 @@ export async function buildApp(services: Services, provider: Provider): Promise<
   registerInteractionRoutes(app, services, provider);
   registerSessionPages(app, services);
   registerAccountRoutes(app, services);
+  registerAccountWebauthnRoutes(app, services);
+  registerAccountRecoveryRoutes(app, services);
+  registerAccountContactRoutes(app, services);
+  registerDevOutboxRoute(app, services);
   await mountProvider(app, provider);
   return app;
 }

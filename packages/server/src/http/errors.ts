@@ -1,4 +1,4 @@
-import { AccountLockedError, BadRequestError, SimpleError, StepwiseError, ValidationError } from '@stepwise/core';
+import { BadRequestError, SimpleError, StepwiseError, ValidationError } from '@stepwise/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderErrorPage } from './pages/error-page.js';
 
@@ -55,13 +55,15 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: S
 }
 
 /**
- * Adds `Retry-After` to an answer for a lockout, so clients know when to try again.
+ * Adds `Retry-After` to an answer for a lockout or a send limit (any error
+ * whose details carry `retry_after`), so clients know when to try again.
  *
  * @param reply - the reply
  * @param error - the error being answered
  */
 export function applyRetryAfter(reply: FastifyReply, error: unknown): void {
-  if (error instanceof AccountLockedError) reply.header('retry-after', String(Math.max(1, error.retryAfterSeconds)));
+  const seconds = error instanceof StepwiseError ? error.details.retry_after : undefined;
+  if (typeof seconds === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(seconds))));
 }
 
 /**

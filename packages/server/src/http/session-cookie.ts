@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { loadSessionState, SESSION_COOKIE, type SessionState } from '../flows/session-state.js';
 import { recordAuthentication, verifyPasswordSignIn, type SignInContext } from '../flows/sign-in.js';
 import type { Services } from '../services.js';
+import type { User } from '../storage/users.js';
+import type { AuthenticationEvent } from '@stepwise/core';
 
 /**
  * Sets the first-party session cookie: HttpOnly, SameSite=Lax (it must ride
@@ -90,10 +92,34 @@ export async function signInWithPassword(
 ): Promise<{ token: string; at: number }> {
   const user = await verifyPasswordSignIn(services, { ...credentials, ip: request.ip });
   const event = { method: 'password' as const, at: services.now() };
+  return { token: await signInWithEvent(request, reply, services, existing, user, event), at: event.at };
+}
+
+/**
+ * Records a first-factor sign-in (a password, a passkey): in the browser's
+ * session when it belongs to the same user (a re-authentication), else in a
+ * new session whose cookie is set.
+ *
+ * @param request - the request (client IP, user agent)
+ * @param reply - the reply (session cookie)
+ * @param services - shared services
+ * @param existing - the browser's current session, if any
+ * @param user - who signed in
+ * @param event - how
+ * @returns the session token now in use
+ */
+export async function signInWithEvent(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  services: Services,
+  existing: SessionState | undefined,
+  user: User,
+  event: AuthenticationEvent,
+): Promise<string> {
   const sameUser = existing?.user.id === user.id;
   const { newToken } = await recordAuthentication(services, {
     user, event, sessionId: sameUser ? existing.session.id : undefined, context: signInContext(request),
   });
   if (newToken) setSessionCookie(reply, services, newToken);
-  return { token: newToken ?? existing!.token, at: event.at };
+  return newToken ?? existing!.token;
 }

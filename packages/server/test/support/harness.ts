@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
+import type { Logger } from 'pino';
 import { clients, createServer, epochSeconds, loadConfig, type StepwiseServer } from '../../src/index.js';
 import type { StepwiseYaml } from '../../src/config/load.js';
 import { Browser, type Page } from './browser.js';
@@ -29,10 +30,11 @@ export interface TestServer {
 /**
  * Starts a server with the demo user, a test client and silent logs.
  *
- * @param options - reuse a data folder and port (restart tests), or override settings
+ * @param options - reuse a data folder and port (restart tests), override settings,
+ *   or pass a logger to read what the server logs
  */
 export async function startTestServer(
-  options: { dataDir?: string; port?: number; overrides?: Partial<StepwiseYaml> } = {},
+  options: { dataDir?: string; port?: number; overrides?: Partial<StepwiseYaml>; logger?: Logger } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'stepwise-test-'));
   const port = options.port ?? (await freePort());
@@ -42,7 +44,7 @@ export async function startTestServer(
     env: {},
     overrides: { issuer, host: '127.0.0.1', port, data_dir: dataDir, demo: true, log_level: 'silent', ...options.overrides },
   });
-  const server = await createServer(config);
+  const server = await createServer(config, options.logger ? { logger: options.logger } : {});
   await clients.upsertClient(server.database.db, {
     client_id: RP_CLIENT_ID,
     client_name: 'Test RP',

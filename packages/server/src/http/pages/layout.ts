@@ -5,10 +5,13 @@ export interface PageFrame {
   readonly title: string;
   /** Signed-in username shown in the header. */
   readonly username?: string | undefined;
+  /** Pages that run a WebAuthn ceremony load the WebAuthn scripts (ours, same origin). */
+  readonly webauthn?: boolean;
 }
 
 /**
- * The page shell: one stylesheet, no scripts, a header with the product name.
+ * The page shell: one stylesheet, a header with the product name, and no
+ * scripts except on WebAuthn pages (which cannot work without them).
  *
  * @param frame - title and signed-in user
  * @param body - the page's main content
@@ -21,6 +24,8 @@ export function layout(frame: PageFrame, body: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${frame.title} · Stepwise</title>
 <link rel="stylesheet" href="/assets/stepwise.css">
+${frame.webauthn && html`<script src="/assets/simplewebauthn-browser.js" defer></script>
+<script src="/assets/webauthn.js" defer></script>`}
 </head>
 <body>
 <header class="top"><a class="brand" href="/">Stepwise</a>${frame.username && html`<span class="who">Signed in as <strong>${frame.username}</strong> · <a href="/account">Account</a> · <a href="/logout">Sign out</a></span>`}</header>

@@ -25,6 +25,17 @@ export const codeBody = {
   properties: { ...csrf, code: { type: 'string', minLength: 1, maxLength: 16 } },
 } as const;
 
+/** A WebAuthn answer: the ceremony it belongs to and the browser's JSON. */
+export const passkeyBody = {
+  type: 'object',
+  required: ['ceremony_id', 'response'],
+  properties: {
+    ...csrf,
+    ceremony_id: { type: 'string', minLength: 1, maxLength: 64 },
+    response: { type: 'string', minLength: 1, maxLength: 32_768 },
+  },
+} as const;
+
 /** Enrollment confirmation form. */
 export const enrollBody = {
   type: 'object',

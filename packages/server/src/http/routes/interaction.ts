@@ -1,28 +1,24 @@
-import {
-  enrollmentWouldHelp,
-  resolveAssurance,
-  SimpleError,
-  StepwiseError,
-  type AuthenticationEvent,
-  type Requirement,
-} from '@stepwise/core';
+import { enrollmentWouldHelp, resolveAssurance, SimpleError, type MethodId } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { loadSessionState, type SessionState } from '../../flows/session-state.js';
-import { recordAuthentication } from '../../flows/sign-in.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../flows/totp-enrollment.js';
-import { verifyTotpCode } from '../../flows/totp-verification.js';
+import { finishWebauthnAuthentication, startWebauthnAuthentication } from '../../flows/webauthn-authentication.js';
 import { judgementTime, requestedAssurance } from '../../oidc/requested-assurance.js';
 import type { Services } from '../../services.js';
+import { webauthnEnabled } from '../../webauthn/relying-party.js';
+import { renderContinuePage } from '../pages/continue-page.js';
 import { renderEnrollTotpPage } from '../pages/enroll-totp-page.js';
-import type { PageError } from '../pages/layout.js';
 import { applyRetryAfter, sendError, wantsHtml } from '../errors.js';
 import { renderSignInPage } from '../pages/sign-in-page.js';
-import { renderTotpPage } from '../pages/totp-page.js';
-import { codeBody, describeRequirement, enrollBody, passwordBody, sendPage } from './forms.js';
+import { pageError, registerStepUpAnswers, type Shown, type StepUpContext } from '../step-up/answers.js';
+import { chooseMethod, METHOD_CHOICE_LABELS, offeredMethods } from '../step-up/method-choice.js';
+import { sendStepUpPage } from '../step-up/step-up-view.js';
+import { describeRequirement, enrollBody, passkeyBody, passwordBody, sendPage } from './forms.js';
 import { FORM_RATE_LIMIT } from './forms.js';
-import { currentSession, signInContext, signInWithPassword } from '../session-cookie.js';
+import { currentSession, signInContext, signInWithEvent, signInWithPassword } from '../session-cookie.js';
+import { recordAuthentication } from '../../flows/sign-in.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -32,20 +28,8 @@ const uidParams = {
   properties: { uid: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
 } as const;
 
-interface Shown {
-  readonly error?: PageError | undefined;
-  readonly status?: number;
-  /** Judge assurance at this instant (the event just recorded), so max_age=0 cannot loop. */
-  readonly now?: number;
-  /** The method the user picked among those offered. */
-  readonly method?: string | undefined;
-  /** The error behind `error`, for headers such as Retry-After. */
-  readonly cause?: StepwiseError;
-}
-
-function pageError(error: unknown): { error: PageError; status: number; cause: StepwiseError } {
-  if (!(error instanceof StepwiseError)) throw error;
-  return { error: { code: error.code, message: error.message }, status: error.status, cause: error };
+interface InteractionContext extends StepUpContext {
+  readonly details: Details;
 }
 
 /**
@@ -73,8 +57,17 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     return details;
   }
 
-  async function finish(request: FastifyRequest, reply: FastifyReply, result: InteractionResults): Promise<FastifyReply> {
+  async function clientNameOf(details: Details): Promise<string> {
+    const clientId = String(details.params.client_id);
+    return (await provider.Client.find(clientId))?.clientName ?? clientId;
+  }
+
+  async function finish(request: FastifyRequest, reply: FastifyReply, result: InteractionResults, shown: Shown = {}): Promise<FastifyReply> {
     const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
+    // A notice the user must read (recovery codes left) gets a page of its own.
+    if (shown.pause && shown.notice && wantsHtml(request)) {
+      return sendPage(reply, 200, renderContinuePage({ title: 'Confirmed', notice: shown.notice, continueUrl: url }));
+    }
     return reply.redirect(url, 303);
   }
 
@@ -92,6 +85,24 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     return grant!.save();
   }
 
+  function resolve(details: Details, state: SessionState, justAuthenticatedAt?: number) {
+    const requested = requestedAssurance(details.params);
+    const now = judgementTime(requested, services.now(), justAuthenticatedAt);
+    return { requested, now, resolution: resolveAssurance(state.events, requested, state.enrolled, services.levels, now) };
+  }
+
+  async function signInPage(request: FastifyRequest, reply: FastifyReply, details: Details, shown: Shown): Promise<FastifyReply> {
+    const base = `/interaction/${details.uid}`;
+    const passkey = webauthnEnabled(services)
+      ? { action: `${base}/passkey`, start: await startWebauthnAuthentication(services) }
+      : undefined;
+    applyRetryAfter(reply, shown.cause);
+    return sendPage(reply, shown.status ?? 200, renderSignInPage({
+      action: `${base}/password`, csrfToken: reply.generateCsrf(), clientName: await clientNameOf(details),
+      error: shown.error, cancelUrl: `${base}/abort`, passkey,
+    }));
+  }
+
   async function proceed(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -101,51 +112,45 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
   ): Promise<FastifyReply> {
     const base = `/interaction/${details.uid}`;
     const status = shown.status ?? 200;
-    // Only pages need the client's name and a CSRF token; finishing needs neither.
-    const pageInputs = async () => {
-      const clientId = String(details.params.client_id);
-      const client = await provider.Client.find(clientId);
-      return { csrfToken: reply.generateCsrf(), clientName: client?.clientName ?? clientId };
-    };
     // Scripts and API clients get the error as JSON; browsers get the page again.
     if (shown.cause && !wantsHtml(request)) return sendError(request, reply, shown.cause);
-    applyRetryAfter(reply, shown.cause);
 
     if (details.prompt.name === 'consent' && state) {
       return finish(request, reply, { consent: { grantId: await consentGrant(details) } });
     }
-    if (!state) {
-      const { csrfToken, clientName } = await pageInputs();
-      return sendPage(reply, status, renderSignInPage({ action: `${base}/password`, csrfToken, clientName, error: shown.error, cancelUrl: `${base}/abort` }));
-    }
+    if (!state) return signInPage(request, reply, details, shown);
 
-    const requested = requestedAssurance(details.params);
+    const { requested, now, resolution } = resolve(details, state, shown.now);
     if (requested.essential && !requested.acceptable.some((name) => services.levels.has(name))) {
       return finish(request, reply, { error: 'unmet_authentication_requirements', error_description: 'none of the essential acr values is supported' });
     }
-    const now = judgementTime(requested, services.now(), shown.now);
-    const resolution = resolveAssurance(state.events, requested, state.enrolled, services.levels, now);
     if (resolution.kind === 'finish') {
       return finish(request, reply, {
         login: { accountId: state.user.id, acr: resolution.acr, amr: [...resolution.amr], ts: resolution.authTime, remember: true },
-      });
+      }, shown);
     }
+    const clientName = await clientNameOf(details);
     if (resolution.kind === 'ask') {
-      const { csrfToken, clientName } = await pageInputs();
-      const askPassword =
-        resolution.methods.includes('password') &&
-        (!resolution.methods.includes('totp') || shown.method === 'password' || passwordPreferred(resolution.requirement, shown.method));
-      if (askPassword) {
+      const offered = offeredMethods(resolution.authenticators, webauthnEnabled(services) ? [] : ['webauthn']);
+      // For a one-factor level the password is the natural first answer.
+      const oneFactor = services.levels.get(resolution.requirement.acr).criteria.factors < 2;
+      const picked = shown.method ?? (oneFactor && offered.includes('password') ? 'password' : undefined);
+      const selected = chooseMethod(offered, picked, state.user.preferredMethod);
+      const alternatives = (current: MethodId) => offered
+        .filter((method) => method !== current)
+        .map((method) => ({ method, label: METHOD_CHOICE_LABELS[method], href: `${base}?method=${method}` }));
+      if (selected === 'password' || selected === undefined) {
+        applyRetryAfter(reply, shown.cause);
         return sendPage(reply, status, renderSignInPage({
-          action: `${base}/password`, csrfToken, clientName, error: shown.error, reauthenticate: true,
-          username: state.user.username, cancelUrl: `${base}/abort`,
+          action: `${base}/password`, csrfToken: reply.generateCsrf(), clientName, error: shown.error, reauthenticate: true,
+          username: state.user.username, cancelUrl: `${base}/abort`, alternatives: alternatives('password'),
         }));
       }
-      return sendPage(reply, status, renderTotpPage({
-        action: `${base}/totp`, csrfToken, username: state.user.username, error: shown.error, cancelUrl: `${base}/abort`,
+      return sendStepUpPage(services, reply, {
+        state, authenticators: resolution.authenticators, offered, selected, base, query: '',
         reason: `${clientName} asks you to confirm it’s you (${describeRequirement(resolution.requirement)}).`,
-        passwordUrl: resolution.methods.includes('password') ? `${base}?method=password` : undefined,
-      }));
+        cancelUrl: `${base}/abort`,
+      }, shown);
     }
     const canEnroll =
       services.config.stepUp.whenUnenrolled === 'enroll' &&
@@ -156,16 +161,12 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
         error_description: `the account has no authenticator that can reach ${resolution.requirement.acr}`,
       });
     }
-    const { csrfToken, clientName } = await pageInputs();
+    applyRetryAfter(reply, shown.cause);
     return sendPage(reply, status, renderEnrollTotpPage({
-      action: `${base}/enroll-totp`, csrfToken, username: state.user.username, error: shown.error,
+      action: `${base}/enroll-totp`, csrfToken: reply.generateCsrf(), username: state.user.username, error: shown.error,
       enrollment: await startTotpEnrollment(services, state.user), cancelUrl: `${base}/abort`,
       reason: `${clientName} needs a second sign-in method (${describeRequirement(resolution.requirement)}). Add an authenticator app to continue.`,
     }));
-
-    function passwordPreferred(requirement: Requirement, method: string | undefined): boolean {
-      return method !== 'totp' && services.levels.get(requirement.acr).criteria.factors < 2;
-    }
   }
 
   app.get('/interaction/:uid', { schema: { params: uidParams } }, async (request, reply) => {
@@ -186,41 +187,52 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     }
   });
 
-  /** A second factor answered inside a signed-in interaction: verify, record, go on. */
-  async function answerFactor(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    method: string,
-    verify: (state: SessionState, details: Details) => Promise<AuthenticationEvent>,
-  ): Promise<FastifyReply> {
+  app.post('/interaction/:uid/passkey', { config: FORM_RATE_LIMIT, schema: { params: uidParams, body: passkeyBody }, preHandler: app.csrfProtection }, async (request, reply) => {
+    const details = await interaction(request, reply);
+    const { ceremony_id: ceremonyId, response } = request.body as { ceremony_id: string; response: string };
+    const existing = await currentSession(request, services);
+    try {
+      const { user, event } = await finishWebauthnAuthentication(services, { ceremonyId, response });
+      const token = await signInWithEvent(request, reply, services, existing, user, event);
+      return proceed(request, reply, details, await loadSessionState(services, token), { now: event.at });
+    } catch (error) {
+      return proceed(request, reply, details, existing, pageError(error));
+    }
+  });
+
+  registerStepUpAnswers<InteractionContext>(app, services, {
+    prefix: '/interaction/:uid',
+    schema: { params: uidParams },
+    async open(request, reply) {
+      const details = await interaction(request, reply);
+      const state = await currentSession(request, services);
+      if (!state) {
+        await proceed(request, reply, details, undefined, pageError(new SimpleError('ERR_SESSION_REQUIRED')));
+        return undefined;
+      }
+      const { resolution } = resolve(details, state);
+      const offered = resolution.kind === 'ask' ? offeredMethods(resolution.authenticators) : [];
+      return {
+        details, state, offered, challengeKey: `interaction:${details.uid}`,
+        purpose: `confirm a sign-in to ${await clientNameOf(details)}`,
+      };
+    },
+    resume: (request, reply, context, shown) => proceed(request, reply, context.details, context.state, shown),
+  });
+
+  app.post('/interaction/:uid/enroll-totp', { config: FORM_RATE_LIMIT, schema: { params: uidParams, body: enrollBody }, preHandler: app.csrfProtection }, async (request, reply) => {
     const details = await interaction(request, reply);
     const state = await currentSession(request, services);
     if (!state) return proceed(request, reply, details, undefined, pageError(new SimpleError('ERR_SESSION_REQUIRED')));
+    const { code, factor_id: factorId } = request.body as { code: string; factor_id: string };
     try {
-      const event = await verify(state, details);
+      const event = await confirmTotpEnrollment(services, { user: state.user, factorId, code });
       await recordAuthentication(services, { user: state.user, event, sessionId: state.session.id, context: signInContext(request) });
       return proceed(request, reply, details, await loadSessionState(services, state.token), { now: event.at });
     } catch (error) {
-      return proceed(request, reply, details, state, { ...pageError(error), method });
+      return proceed(request, reply, details, state, { ...pageError(error), method: 'totp' });
     }
-  }
-
-  app.post('/interaction/:uid/totp', { config: FORM_RATE_LIMIT, schema: { params: uidParams, body: codeBody }, preHandler: app.csrfProtection }, async (request, reply) =>
-    answerFactor(request, reply, 'totp', (state, details) =>
-      verifyTotpCode(services, {
-        factors: state.factors,
-        code: (request.body as { code: string }).code,
-        scope: { challengeKey: `interaction:${details.uid}`, userId: state.user.id },
-      }),
-    ),
-  );
-
-  app.post('/interaction/:uid/enroll-totp', { config: FORM_RATE_LIMIT, schema: { params: uidParams, body: enrollBody }, preHandler: app.csrfProtection }, async (request, reply) =>
-    answerFactor(request, reply, 'totp', (state) => {
-      const { code, factor_id: factorId } = request.body as { code: string; factor_id: string };
-      return confirmTotpEnrollment(services, { user: state.user, factorId, code });
-    }),
-  );
+  });
 
   app.get('/interaction/:uid/abort', { schema: { params: uidParams } }, async (request, reply) => {
     await interaction(request, reply);

@@ -1,17 +1,21 @@
-import { nextStep, SimpleError, StepwiseError } from '@stepwise/core';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { sensitiveChangeRequirement } from '../../flows/sensitive-change.js';
-import { recordAuthentication } from '../../flows/sign-in.js';
-import { verifyTotpCode } from '../../flows/totp-verification.js';
+import { nextStep, SimpleError, StepwiseError, type Requirement } from '@stepwise/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { changeRequirement } from '../../flows/sensitive-change.js';
+import { loadSessionState, type SessionState } from '../../flows/session-state.js';
 import type { Services } from '../../services.js';
+import { finishWebauthnAuthentication, startWebauthnAuthentication } from '../../flows/webauthn-authentication.js';
+import { webauthnEnabled } from '../../webauthn/relying-party.js';
+import { renderContinuePage } from '../pages/continue-page.js';
+import { pageError, registerStepUpAnswers, type Shown, type StepUpContext } from '../step-up/answers.js';
+import { chooseMethod, METHOD_CHOICE_LABELS, offeredMethods } from '../step-up/method-choice.js';
+import { sendStepUpPage } from '../step-up/step-up-view.js';
 import { revokeSession } from '../../storage/sessions.js';
 import { applyRetryAfter, sendError, wantsHtml } from '../errors.js';
 import { renderSignInPage } from '../pages/sign-in-page.js';
 import { html } from '../html.js';
 import { csrfField, layout } from '../pages/layout.js';
-import { renderTotpPage } from '../pages/totp-page.js';
-import { clearSessionCookie, currentSession, safeReturnTo, signInContext, signInWithPassword } from '../session-cookie.js';
-import { codeBody, describeRequirement, passwordBody, sendPage } from './forms.js';
+import { clearSessionCookie, currentSession, safeReturnTo, signInWithEvent, signInWithPassword } from '../session-cookie.js';
+import { describeRequirement, passkeyBody, passwordBody, sendPage } from './forms.js';
 import { FORM_RATE_LIMIT } from './forms.js';
 
 const returnToQuery = {
@@ -42,7 +46,32 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
   app.get('/login', { schema: { querystring: returnToQuery } }, async (request, reply) => {
     const returnTo = safeReturnTo((request.query as { return_to?: string }).return_to);
     if (await currentSession(request, services)) return reply.redirect(returnTo, 303);
-    return sendPage(reply, 200, renderSignInPage({ action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf() }));
+    return sendPage(reply, 200, renderSignInPage({
+      action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), passkey: await passkeySignIn(returnTo),
+    }));
+  });
+
+  async function passkeySignIn(returnTo: string) {
+    return webauthnEnabled(services)
+      ? { action: withReturnTo('/login/passkey', returnTo), start: await startWebauthnAuthentication(services) }
+      : undefined;
+  }
+
+  app.post('/login/passkey', { config: FORM_RATE_LIMIT, schema: { querystring: returnToQuery, body: passkeyBody }, preHandler: app.csrfProtection }, async (request, reply) => {
+    const returnTo = safeReturnTo((request.query as { return_to?: string }).return_to);
+    const { ceremony_id: ceremonyId, response } = request.body as { ceremony_id: string; response: string };
+    try {
+      const { user, event } = await finishWebauthnAuthentication(services, { ceremonyId, response });
+      await signInWithEvent(request, reply, services, await currentSession(request, services), user, event);
+      return reply.redirect(returnTo, 303);
+    } catch (error) {
+      if (!(error instanceof StepwiseError)) throw error;
+      if (!wantsHtml(request)) return sendError(request, reply, error);
+      return sendPage(reply, error.status, renderSignInPage({
+        action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), passkey: await passkeySignIn(returnTo),
+        error: { code: error.code, message: error.message },
+      }));
+    }
   });
 
   app.post('/login', { config: FORM_RATE_LIMIT, schema: { querystring: returnToQuery, body: passwordBody }, preHandler: app.csrfProtection }, async (request, reply) => {
@@ -56,7 +85,7 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
       if (!wantsHtml(request)) return sendError(request, reply, error);
       applyRetryAfter(reply, error);
       return sendPage(reply, error.status, renderSignInPage({
-        action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), username,
+        action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), username, passkey: await passkeySignIn(returnTo),
         error: { code: error.code, message: error.message },
       }));
     }
@@ -80,45 +109,88 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
     return reply.redirect('/', 303);
   });
 
-  async function showStepUp(reply: FastifyReply, returnTo: string, username: string, error?: StepwiseError, status = 200) {
-    const requirement = sensitiveChangeRequirement(services.levels);
-    return sendPage(reply, status, renderTotpPage({
-      action: withReturnTo('/step-up', returnTo), csrfToken: reply.generateCsrf(), username,
-      reason: `This change needs a fresh verification (${describeRequirement(requirement)}).`,
-      error: error && { code: error.code, message: error.message },
-      cancelUrl: '/account',
-    }));
+  interface AccountStepUp extends StepUpContext {
+    readonly returnTo: string;
+    readonly requirement: Requirement;
   }
 
-  app.get('/step-up', { schema: { querystring: returnToQuery } }, async (request, reply) => {
+  function judge(state: SessionState, justAuthenticatedAt?: number) {
+    const requirement = changeRequirement(services, state.enrolled);
+    const step = nextStep(state.events, requirement, state.enrolled, services.levels, justAuthenticatedAt ?? services.now());
+    const offered = step.kind === 'ask' ? offeredMethods(step.authenticators, webauthnEnabled(services) ? [] : ['webauthn']) : [];
+    return { requirement, step, offered };
+  }
+
+  async function showOrContinue(request: FastifyRequest, reply: FastifyReply, context: AccountStepUp, shown: Shown): Promise<FastifyReply> {
+    const { state, returnTo } = context;
+    const { requirement, step, offered } = judge(state, shown.now);
+    if (step.kind === 'met') {
+      if (shown.pause && shown.notice && wantsHtml(request)) {
+        return sendPage(reply, 200, renderContinuePage({ title: 'Confirmed', notice: shown.notice, continueUrl: returnTo, username: state.user.username }));
+      }
+      return reply.redirect(returnTo, 303);
+    }
+    if (shown.cause && !wantsHtml(request)) return sendError(request, reply, shown.cause);
+    const selected = chooseMethod(offered, shown.method, state.user.preferredMethod);
+    if (step.kind === 'unreachable' || selected === undefined) {
+      return sendError(request, reply, new SimpleError('ERR_FACTOR_NOT_ENROLLED', 'Add a second sign-in method before making this change'));
+    }
+    const query = `?return_to=${encodeURIComponent(returnTo)}`;
+    const reason = `This change needs a fresh verification (${describeRequirement(requirement)}).`;
+    if (selected === 'password') {
+      applyRetryAfter(reply, shown.cause);
+      return sendPage(reply, shown.status ?? 200, renderSignInPage({
+        action: `/step-up/password${query}`, csrfToken: reply.generateCsrf(), error: shown.error, reauthenticate: true,
+        username: state.user.username, cancelUrl: '/account',
+        alternatives: offered.filter((method) => method !== 'password')
+          .map((method) => ({ method, label: METHOD_CHOICE_LABELS[method], href: `/step-up${query}&method=${method}` })),
+      }));
+    }
+    return sendStepUpPage(services, reply, {
+      state, authenticators: step.kind === 'ask' ? step.authenticators : [], offered, selected,
+      base: '/step-up', query, reason, cancelUrl: '/account',
+    }, shown);
+  }
+
+  async function openStepUp(request: FastifyRequest, reply: FastifyReply): Promise<AccountStepUp | undefined> {
     const returnTo = safeReturnTo((request.query as { return_to?: string }).return_to);
     const state = await currentSession(request, services);
-    if (!state) return reply.redirect(withReturnTo('/login', withReturnTo('/step-up', returnTo)), 303);
-    const step = nextStep(state.events, sensitiveChangeRequirement(services.levels), state.enrolled, services.levels, services.now());
-    if (step.kind === 'met') return reply.redirect(returnTo, 303);
-    if (step.kind === 'unreachable' || !step.methods.includes('totp')) {
-      return sendError(request, reply, new SimpleError('ERR_FACTOR_NOT_ENROLLED', 'Add an authenticator app before making this change'));
+    if (!state) {
+      await reply.redirect(withReturnTo('/login', withReturnTo('/step-up', returnTo)), 303);
+      return undefined;
     }
-    return showStepUp(reply, returnTo, state.user.username);
+    const { requirement, offered } = judge(state);
+    return {
+      state, returnTo, requirement, offered,
+      challengeKey: stepUpChallengeKey(state.session.id, services),
+      purpose: 'confirm a change to your Stepwise account',
+    };
+  }
+
+  app.get('/step-up', { schema: { querystring: { ...returnToQuery, properties: { ...returnToQuery.properties, method: { type: 'string', maxLength: 32 } } } } }, async (request, reply) => {
+    const context = await openStepUp(request, reply);
+    if (!context) return reply;
+    return showOrContinue(request, reply, context, { method: (request.query as { method?: string }).method });
   });
 
-  app.post('/step-up', { config: FORM_RATE_LIMIT, schema: { querystring: returnToQuery, body: codeBody }, preHandler: app.csrfProtection }, async (request, reply) => {
-    const returnTo = safeReturnTo((request.query as { return_to?: string }).return_to);
-    const state = await currentSession(request, services);
-    if (!state) return reply.redirect(withReturnTo('/login', returnTo), 303);
+  app.post('/step-up/password', { config: FORM_RATE_LIMIT, schema: { querystring: returnToQuery, body: passwordBody }, preHandler: app.csrfProtection }, async (request, reply) => {
+    const context = await openStepUp(request, reply);
+    if (!context) return reply;
     try {
-      const event = await verifyTotpCode(services, {
-        factors: state.factors,
-        code: (request.body as { code: string }).code,
-        scope: { challengeKey: stepUpChallengeKey(state.session.id, services), userId: state.user.id },
-      });
-      await recordAuthentication(services, { user: state.user, event, sessionId: state.session.id, context: signInContext(request) });
-      return reply.redirect(returnTo, 303);
+      if (!context.offered.includes('password')) throw new SimpleError('ERR_METHOD_NOT_OFFERED', undefined, { method: 'password' });
+      const { password } = request.body as { password: string };
+      const { token, at } = await signInWithPassword(request, reply, services, context.state, { username: context.state.user.username, password });
+      const state = await loadSessionState(services, token);
+      return showOrContinue(request, reply, { ...context, state: state ?? context.state }, { now: at });
     } catch (error) {
-      if (!(error instanceof StepwiseError)) throw error;
-      if (!wantsHtml(request)) return sendError(request, reply, error);
-      applyRetryAfter(reply, error);
-      return showStepUp(reply, returnTo, state.user.username, error, error.status);
+      return showOrContinue(request, reply, context, { ...pageError(error), method: 'password' });
     }
+  });
+
+  registerStepUpAnswers<AccountStepUp>(app, services, {
+    prefix: '/step-up',
+    schema: { querystring: returnToQuery },
+    open: openStepUp,
+    resume: showOrContinue,
   });
 }
