@@ -96,11 +96,18 @@ export function createMessenger(config: StepwiseConfig, db: Db, logger: Logger):
       if (!deliver && !config.outbox) throw new SimpleError('ERR_CHANNEL_UNAVAILABLE', undefined, { channel });
       try {
         if (deliver) await deliver(message);
-        if (config.outbox) await toOutbox(message);
       } catch (error) {
         // The cause may name hosts, accounts or server replies: for the operator only.
         logger.error({ err: error, channel }, `a one-time code could not be sent by ${channel}`);
         throw new SimpleError('ERR_DELIVERY_FAILED', undefined, { channel });
+      }
+      if (!config.outbox) return;
+      try {
+        await toOutbox(message);
+      } catch (error) {
+        // Once the real channel has delivered, a missing outbox copy must not void the code the user holds.
+        logger.error({ err: error, channel }, 'a one-time code could not be stored in the development outbox');
+        if (!deliver) throw new SimpleError('ERR_DELIVERY_FAILED', undefined, { channel });
       }
     },
 

@@ -38,7 +38,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'stepwise-test-'));
   const port = options.port ?? (await freePort());
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = options.overrides?.issuer ?? `http://127.0.0.1:${port}`;
   const config = loadConfig({
     file: null,
     env: {},
@@ -74,14 +74,17 @@ export async function startTestServer(
 
 /** A relying party bound to one test server. */
 export class RelyingParty {
-  private constructor(readonly config: oidc.Configuration) {}
+  private constructor(readonly config: oidc.Configuration, readonly redirectUri: string) {}
 
-  /** Discovers the server and registers nothing: the client exists already. */
-  static async discover(issuer: string): Promise<RelyingParty> {
-    const config = await oidc.discovery(new URL(issuer), RP_CLIENT_ID, undefined, oidc.None(), {
+  /**
+   * Discovers the server and registers nothing: the client exists already
+   * (`client` names another registered one, such as a browser test's).
+   */
+  static async discover(issuer: string, client = { id: RP_CLIENT_ID, redirectUri: RP_REDIRECT_URI }): Promise<RelyingParty> {
+    const config = await oidc.discovery(new URL(issuer), client.id, undefined, oidc.None(), {
       execute: [oidc.allowInsecureRequests],
     });
-    return new RelyingParty(config);
+    return new RelyingParty(config, client.redirectUri);
   }
 
   /** Starts an authorization request; returns its URL and what the callback needs. */
@@ -89,7 +92,7 @@ export class RelyingParty {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const url = oidc.buildAuthorizationUrl(this.config, {
-      redirect_uri: RP_REDIRECT_URI,
+      redirect_uri: this.redirectUri,
       scope: 'openid profile',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
@@ -104,7 +107,7 @@ export class RelyingParty {
     landing: Page,
     request: { verifier: string; state: string; maxAge?: number },
   ): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
-    if (!landing.url.startsWith(RP_REDIRECT_URI)) {
+    if (!landing.url.startsWith(this.redirectUri)) {
       throw new Error(`expected a redirect to the client, got ${landing.status} ${landing.url}\n${landing.body.slice(0, 1500)}`);
     }
     return oidc.authorizationCodeGrant(this.config, new URL(landing.url), {
