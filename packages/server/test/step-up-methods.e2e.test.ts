@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { formOf, errorCodeOf, type Browser, type Page } from './support/browser.js';
-import { browserFor, RelyingParty, startTestServer, type TestServer } from './support/harness.js';
+import { RelyingParty, startTestServer, type TestServer } from './support/harness.js';
 import { startSmsReceiver, type SmsReceiver } from './support/sms-receiver.js';
 import { codeInMail, startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { DEMO, signIn } from './support/threat-kit.js';
