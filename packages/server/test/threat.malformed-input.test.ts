@@ -54,6 +54,15 @@ const CASES: readonly Case[] = [
   { name: 'an over-long return_to', url: `/login?return_to=/${long(600)}`, status: 400, code: 'ERR_VALIDATION' },
   { name: 'return_to given twice', url: '/login?return_to=/account&return_to=/', status: 400, code: 'ERR_VALIDATION' },
   { name: 'an over-long notice key', url: `/account?done=${long(40)}`, status: 400, code: 'ERR_VALIDATION' },
+  // This server's issuer is an IP address, where browsers refuse WebAuthn (see webauthn-malformed.test.ts for the rest).
+  { name: 'a passkey answer on a server without passkeys', url: '/login/passkey', form: { ceremony_id: 'c', response: '{}' }, csrf: true, status: 400, code: 'ERR_WEBAUTHN_UNAVAILABLE' },
+  { name: 'an over-long passkey answer', url: '/login/passkey', form: { ceremony_id: 'c', response: long(40_000) }, status: 400, code: 'ERR_VALIDATION' },
+  { name: 'a passkey answer without a ceremony', url: '/login/passkey', form: { response: '{}' }, status: 400, code: 'ERR_VALIDATION' },
+  { name: 'a code sent for an unknown channel', url: `/interaction/${UID}/code`, form: { code: '123456', method: 'carrier_pigeon' }, status: 400, code: 'ERR_VALIDATION' },
+  { name: 'an over-long recovery code', url: '/step-up/recovery-code', form: { code: long(65) }, status: 400, code: 'ERR_VALIDATION' },
+  { name: 'an unknown kind of authenticator', url: '/account/webauthn?kind=floppy', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'an unknown contact channel', url: '/account/contacts?channel=fax', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'adding an email address without a session', url: '/account/contacts', form: { channel: 'email', destination: 'a@b.test' }, csrf: true, status: 401, code: 'ERR_SESSION_REQUIRED' },
   { name: 'an unknown path', url: '/wp-admin/setup.php', status: 404, code: 'ERR_NOT_FOUND' },
 ];
 
