@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { SimpleError } from '@stepwise/core';
 import type { Services } from '../services.js';
 import { consumeCeremony, createCeremony } from '../storage/ceremonies.js';
-import { findFactor, type Factor } from '../storage/factors.js';
+import { createFactor, type Factor } from '../storage/factors.js';
 import type { User } from '../storage/users.js';
 import { findWebauthnCredential, insertWebauthnCredential, type WebauthnCredential } from '../storage/webauthn-credentials.js';
 import { CEREMONY_TIMEOUT_MS, CEREMONY_TTL_SECONDS, parseCredentialJson, relyingParty } from '../webauthn/relying-party.js';
@@ -139,16 +139,13 @@ export async function finishWebauthnRegistration(
     discoverable,
   };
   const name = input.name?.trim().slice(0, 64) || defaultName(input.kind, info.credentialBackedUp);
-  await services.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('factors')
-      .values({
-        id: factorId, user_id: input.user.id, method: 'webauthn', name, secret: null, last_used_step: null,
-        confirmed_at: now, created_at: now, last_used_at: null, destination: null,
-      })
-      .execute();
+  const factor = await services.db.transaction().execute(async (trx) => {
+    const created = await createFactor(trx, {
+      id: factorId, userId: input.user.id, method: 'webauthn', name, secret: null, createdAt: now, confirmedAt: now,
+    });
     await insertWebauthnCredential(trx, credential);
+    return created;
   });
   services.logger.info({ userId: input.user.id, factorId, aaguid: info.aaguid, backedUp: info.credentialBackedUp }, 'WebAuthn credential registered');
-  return { factor: (await findFactor(services.db, factorId))!, credential };
+  return { factor, credential };
 }

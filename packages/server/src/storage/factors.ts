@@ -41,10 +41,13 @@ function toFactor(row: Selectable<FactorsTable>): Factor {
 }
 
 /**
- * Stores a new, unconfirmed factor.
+ * Stores a new factor: unconfirmed, unless it needs no confirming step (a
+ * WebAuthn credential verified at registration, recovery codes shown once).
  *
- * @param db - database
- * @param input - owner, method, label, encrypted secret, and optionally a chosen id
+ * @param db - database, or a transaction
+ * @param input - owner, method, label, encrypted secret; optionally a chosen
+ *   id, a destination, the creation time (default: the system clock) and
+ *   `confirmedAt`
  * @example
  * ```ts
  * const factor = await createFactor(db, { userId, method: 'totp', name: 'Phone', secret: sealed });
@@ -52,7 +55,16 @@ function toFactor(row: Selectable<FactorsTable>): Factor {
  */
 export async function createFactor(
   db: Db,
-  input: { userId: string; method: MethodId; name: string; secret: string | null; id?: string; destination?: string | null },
+  input: {
+    userId: string;
+    method: MethodId;
+    name: string;
+    secret: string | null;
+    id?: string;
+    destination?: string | null;
+    createdAt?: number;
+    confirmedAt?: number;
+  },
 ): Promise<Factor> {
   const row = {
     id: input.id ?? randomUUID(),
@@ -61,8 +73,8 @@ export async function createFactor(
     name: input.name,
     secret: input.secret,
     last_used_step: null,
-    confirmed_at: null,
-    created_at: epochSeconds(),
+    confirmed_at: input.confirmedAt ?? null,
+    created_at: input.createdAt ?? epochSeconds(),
     last_used_at: null,
     destination: input.destination ?? null,
   };

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { createFactor } from './factors.js';
 
 /*
  * A user's recovery codes are one `recovery_code` factor plus its rows in
@@ -35,22 +36,11 @@ export async function replaceRecoveryCodes(
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('factors').where('user_id', '=', input.userId).where('method', '=', 'recovery_code').execute();
-    await trx
-      .insertInto('factors')
-      .values({
-        id: input.factorId,
-        user_id: input.userId,
-        method: 'recovery_code',
-        name: 'Recovery codes',
-        secret: null,
-        last_used_step: null,
-        // The user saw every code when the set was made: nothing is left to confirm.
-        confirmed_at: input.now,
-        created_at: input.now,
-        last_used_at: null,
-        destination: null,
-      })
-      .execute();
+    // The user saw every code when the set was made: nothing is left to confirm.
+    await createFactor(trx, {
+      id: input.factorId, userId: input.userId, method: 'recovery_code', name: 'Recovery codes', secret: null,
+      createdAt: input.now, confirmedAt: input.now,
+    });
     if (input.hashes.length > 0) {
       await trx
         .insertInto('recovery_codes')
@@ -72,27 +62,12 @@ export async function replaceRecoveryCodes(
  * ```
  */
 export async function listRecoveryCodes(db: Db, factorId: string): Promise<StoredRecoveryCode[]> {
-  return selectCodes(db, factorId, { unusedOnly: false });
-}
-
-/**
- * The codes of a set that can still be used, in `seq` order.
- *
- * @param db - database
- * @param factorId - the `recovery_code` factor
- * @example
- * ```ts
- * const unused = await listUnusedRecoveryCodes(db, factor.id);
- * ```
- */
-export async function listUnusedRecoveryCodes(db: Db, factorId: string): Promise<StoredRecoveryCode[]> {
-  return selectCodes(db, factorId, { unusedOnly: true });
-}
-
-async function selectCodes(db: Db, factorId: string, options: { unusedOnly: boolean }): Promise<StoredRecoveryCode[]> {
-  let query = db.selectFrom('recovery_codes').select(['seq', 'code_hash', 'used_at']).where('factor_id', '=', factorId);
-  if (options.unusedOnly) query = query.where('used_at', 'is', null);
-  const rows = await query.orderBy('seq').execute();
+  const rows = await db
+    .selectFrom('recovery_codes')
+    .select(['seq', 'code_hash', 'used_at'])
+    .where('factor_id', '=', factorId)
+    .orderBy('seq')
+    .execute();
   return rows.map((row) => ({ seq: row.seq, codeHash: row.code_hash, usedAt: row.used_at }));
 }
 

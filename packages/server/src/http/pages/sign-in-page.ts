@@ -1,7 +1,7 @@
 import type { AuthenticationStart } from '../../flows/webauthn-authentication.js';
 import { html } from '../html.js';
 import { csrfField, layout, message, type PageError } from './layout.js';
-import { jsonBlock } from './step-up-page.js';
+import { webauthnFields } from './webauthn-fields.js';
 
 /** What the sign-in page needs. */
 export interface SignInPage {
@@ -42,9 +42,7 @@ ${csrfField(page.csrfToken)}
 <button type="submit">${page.reauthenticate ? 'Continue' : 'Sign in'}</button>
 </form>
 ${passkey && html`<form method="post" action="${passkey.action}" data-webauthn="authenticate" data-autofill>
-${csrfField(page.csrfToken)}<input type="hidden" name="ceremony_id" value="${passkey.start.ceremonyId}"><input type="hidden" name="response" value="">
-${jsonBlock(passkey.start.options)}
-<p class="error" role="alert" data-webauthn-error hidden></p>
+${webauthnFields(page.csrfToken, passkey.start)}
 <button type="submit" class="quiet">Sign in with a passkey</button>
 </form>`}
 ${page.alternatives && page.alternatives.length > 0 && html`<h2>Other ways to confirm</h2>

@@ -1,8 +1,9 @@
 import type { MethodId } from '@stepwise/core';
 import type { AuthenticationStart } from '../../flows/webauthn-authentication.js';
-import { html, trusted, type SafeHtml } from '../html.js';
+import { html, type SafeHtml } from '../html.js';
 import { METHOD_CHOICE_LABELS } from '../step-up/method-choice.js';
 import { csrfField, layout, message, type PageError } from './layout.js';
+import { webauthnFields } from './webauthn-fields.js';
 
 /** An email address or phone number a code can be sent to. */
 export interface CodeDestination {
@@ -34,16 +35,6 @@ export interface StepUpPage {
   readonly destinations?: readonly CodeDestination[];
 }
 
-/**
- * Embeds JSON for a script to read. `<` is escaped so the text cannot end
- * the element; the block is data, never executed.
- *
- * @param value - the data
- */
-export function jsonBlock(value: unknown): SafeHtml {
-  return trusted(`<script type="application/json">${JSON.stringify(value).replace(/</g, '\\u003c')}</script>`);
-}
-
 function codeField(label: string, inputMode: 'numeric' | 'text', maxLength: number): SafeHtml {
   return html`<label for="code">${label}</label>
 <input id="code" name="code" type="text" inputmode="${inputMode}" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="${maxLength}" required autofocus>`;
@@ -55,10 +46,8 @@ function methodForm(page: StepUpPage): SafeHtml {
   switch (page.selected) {
     case 'webauthn':
       return html`<form method="post" action="${action('webauthn')}" data-webauthn="authenticate">
-${csrf}<input type="hidden" name="ceremony_id" value="${page.webauthn?.ceremonyId ?? ''}"><input type="hidden" name="response" value="">
-${jsonBlock(page.webauthn?.options ?? {})}
+${webauthnFields(page.csrfToken, page.webauthn ?? { ceremonyId: '', options: {} })}
 <p>Use the passkey on this device, your phone, or your security key.</p>
-<p class="error" role="alert" data-webauthn-error hidden></p>
 <p class="error" data-webauthn-unsupported hidden>This browser cannot use passkeys. Choose another way below.</p>
 <button type="submit">Use passkey or security key</button>
 </form>`;

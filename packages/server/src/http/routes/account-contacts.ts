@@ -1,5 +1,4 @@
-import { StepwiseError } from '@stepwise/core';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmContactEnrollment, startContactEnrollment } from '../../flows/contact-enrollment.js';
 import type { Channel } from '../../delivery/messenger.js';
 import { recordAuthentication } from '../../flows/sign-in.js';
@@ -7,10 +6,9 @@ import type { Services } from '../../services.js';
 import { findFactor } from '../../storage/factors.js';
 import { html } from '../html.js';
 import { csrfField, layout, message, type PageError } from '../pages/layout.js';
-import { applyRetryAfter, sendError, wantsHtml } from '../errors.js';
 import { signInContext } from '../session-cookie.js';
 import { freshlySteppedUp, freshSessionForChange } from './account-session.js';
-import { enrollBody, FORM_RATE_LIMIT, sendPage } from './forms.js';
+import { enrollBody, FORM_RATE_LIMIT, sendFormAgain, sendPage } from './forms.js';
 
 const channelQuery = { type: 'object', properties: { channel: { type: 'string', enum: ['email', 'sms'] } } } as const;
 
@@ -64,11 +62,8 @@ ${form.sent
  * @param services - shared services
  */
 export function registerAccountContactRoutes(app: FastifyInstance, services: Services): void {
-  function refuse(request: Parameters<typeof wantsHtml>[0], reply: FastifyReply, error: unknown, form: Omit<ContactForm, 'error' | 'csrfToken'>) {
-    if (!(error instanceof StepwiseError)) throw error;
-    if (!wantsHtml(request)) return sendError(request, reply, error);
-    applyRetryAfter(reply, error);
-    return sendPage(reply, error.status, contactPage({ ...form, csrfToken: reply.generateCsrf(), error: { code: error.code, message: error.message } }));
+  function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown, form: Omit<ContactForm, 'error' | 'csrfToken'>) {
+    return sendFormAgain(request, reply, error, (shown) => contactPage({ ...form, csrfToken: reply.generateCsrf(), error: shown }));
   }
 
   app.get('/account/contacts', { schema: { querystring: channelQuery } }, async (request, reply) => {

@@ -1,14 +1,12 @@
-import { StepwiseError } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SessionState } from '../../flows/session-state.js';
 import { finishWebauthnRegistration, startWebauthnRegistration, type AuthenticatorKind } from '../../flows/webauthn-registration.js';
 import type { Services } from '../../services.js';
 import { html } from '../html.js';
-import { csrfField, layout, message, type PageError } from '../pages/layout.js';
-import { jsonBlock } from '../pages/step-up-page.js';
-import { sendError, wantsHtml } from '../errors.js';
+import { layout, message, type PageError } from '../pages/layout.js';
+import { webauthnFields } from '../pages/webauthn-fields.js';
 import { freshlySteppedUp, freshSessionForChange } from './account-session.js';
-import { FORM_RATE_LIMIT, passkeyBody, sendPage } from './forms.js';
+import { FORM_RATE_LIMIT, passkeyBody, sendFormAgain, sendPage } from './forms.js';
 
 const kindQuery = {
   type: 'object',
@@ -38,25 +36,23 @@ const WORDS: Readonly<Record<AuthenticatorKind, { title: string; lead: string; b
   },
 };
 
-async function sendRegistrationPage(services: Services, reply: FastifyReply, state: SessionState, kind: AuthenticatorKind, error?: PageError, status = 200) {
+async function registrationPage(services: Services, reply: FastifyReply, state: SessionState, kind: AuthenticatorKind, error?: PageError): Promise<string> {
   const start = await startWebauthnRegistration(services, { user: state.user, kind, existing: state.credentials });
   const words = WORDS[kind];
-  return sendPage(reply, status, layout(
+  return layout(
     { title: words.title, username: state.user.username, webauthn: true },
     html`<h1>${words.title}</h1>
 <p>${words.lead}</p>
 ${message('error', error)}
 <form method="post" action="/account/webauthn" data-webauthn="register">
-${csrfField(reply.generateCsrf())}<input type="hidden" name="ceremony_id" value="${start.ceremonyId}"><input type="hidden" name="response" value=""><input type="hidden" name="kind" value="${kind}">
-${jsonBlock(start.options)}
+${webauthnFields(reply.generateCsrf(), start)}<input type="hidden" name="kind" value="${kind}">
 <label for="name">Name it (optional)</label>
 <input id="name" name="name" type="text" maxlength="64" placeholder="${kind === 'passkey' ? 'My laptop' : 'Blue YubiKey'}">
-<p class="error" role="alert" data-webauthn-error hidden></p>
 <p class="error" data-webauthn-unsupported hidden>This browser cannot create passkeys.</p>
 <button type="submit">${words.button}</button>
 </form>
 <p><a href="/account">Cancel</a></p>`,
-  ));
+  );
 }
 
 /**
@@ -70,7 +66,7 @@ export function registerAccountWebauthnRoutes(app: FastifyInstance, services: Se
   app.get('/account/webauthn', { schema: { querystring: kindQuery } }, async (request, reply) => {
     const state = await freshlySteppedUp(request, reply, services);
     if (!state) return reply;
-    return sendRegistrationPage(services, reply, state, (request.query as { kind?: AuthenticatorKind }).kind ?? 'passkey');
+    return sendPage(reply, 200, await registrationPage(services, reply, state, (request.query as { kind?: AuthenticatorKind }).kind ?? 'passkey'));
   });
 
   app.post('/account/webauthn', { config: FORM_RATE_LIMIT, schema: { body: registrationBody }, preHandler: app.csrfProtection }, async (request, reply) => {
@@ -80,9 +76,7 @@ export function registerAccountWebauthnRoutes(app: FastifyInstance, services: Se
       await finishWebauthnRegistration(services, { user: state.user, ceremonyId: body.ceremony_id, response: body.response, kind: body.kind, name: body.name });
       return reply.redirect(`/account?done=${body.kind === 'passkey' ? 'passkey-added' : 'security-key-added'}`, 303);
     } catch (error) {
-      if (!(error instanceof StepwiseError)) throw error;
-      if (!wantsHtml(request)) return sendError(request, reply, error);
-      return sendRegistrationPage(services, reply, state, body.kind, { code: error.code, message: error.message }, error.status);
+      return sendFormAgain(request, reply, error, (shown) => registrationPage(services, reply, state, body.kind, shown));
     }
   });
 }

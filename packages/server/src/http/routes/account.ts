@@ -1,4 +1,4 @@
-import { evaluateAssurance, nextStep, SimpleError, StepwiseError, type EnrolledAuthenticator } from '@stepwise/core';
+import { evaluateAssurance, nextStep, SimpleError, type EnrolledAuthenticator } from '@stepwise/core';
 import type { FastifyInstance } from 'fastify';
 import { countRemainingRecoveryCodes } from '../../flows/recovery-codes.js';
 import { removeFactor } from '../../flows/sensitive-change.js';
@@ -12,9 +12,8 @@ import { renderEnrollTotpPage } from '../pages/enroll-totp-page.js';
 import { html } from '../html.js';
 import { csrfField, layout } from '../pages/layout.js';
 import { signInContext } from '../session-cookie.js';
-import { sendError, wantsHtml } from '../errors.js';
 import { freshlySteppedUp, freshSessionForChange, signedIn } from './account-session.js';
-import { enrollBody, sendPage } from './forms.js';
+import { enrollBody, sendFormAgain, sendPage } from './forms.js';
 import { FORM_RATE_LIMIT } from './forms.js';
 
 /** Notices the account page can show, by key (never reflected text). */
@@ -95,12 +94,9 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
       await recordAuthentication(services, { user: state.user, event, sessionId: state.session.id, context: signInContext(request) });
       return reply.redirect('/account?done=totp-added', 303);
     } catch (error) {
-      if (!(error instanceof StepwiseError)) throw error;
-      if (!wantsHtml(request)) return sendError(request, reply, error);
-      return sendPage(reply, error.status, renderEnrollTotpPage({
+      return sendFormAgain(request, reply, error, async (shown) => renderEnrollTotpPage({
         action: '/account/totp', csrfToken: reply.generateCsrf(), username: state.user.username,
-        enrollment: await startTotpEnrollment(services, state.user), cancelUrl: '/account',
-        error: { code: error.code, message: error.message },
+        enrollment: await startTotpEnrollment(services, state.user), cancelUrl: '/account', error: shown,
       }));
     }
   });

@@ -1,5 +1,7 @@
-import type { Requirement } from '@stepwise/core';
-import type { FastifyReply } from 'fastify';
+import { StepwiseError, type Requirement } from '@stepwise/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { applyRetryAfter, sendError, wantsHtml } from '../errors.js';
+import type { PageError } from '../pages/layout.js';
 
 /** Form posts per client IP per minute, on top of the per-account lockouts. */
 export const FORM_RATE_LIMIT = { rateLimit: { max: 60, timeWindow: '1 minute' } } as const;
@@ -52,6 +54,28 @@ export const enrollBody = {
  */
 export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
+}
+
+/**
+ * Answers a refused form post: browsers get the form again with the error
+ * (and `Retry-After` when the error carries one), other callers the JSON
+ * error. Anything that is not a {@link StepwiseError} is rethrown.
+ *
+ * @param request - the request (its `Accept` decides)
+ * @param reply - the reply
+ * @param error - what the flow threw
+ * @param render - renders the form again with the error shown
+ */
+export async function sendFormAgain(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  render: (error: PageError) => string | Promise<string>,
+): Promise<FastifyReply> {
+  if (!(error instanceof StepwiseError)) throw error;
+  if (!wantsHtml(request)) return sendError(request, reply, error);
+  applyRetryAfter(reply, error);
+  return sendPage(reply, error.status, await render({ code: error.code, message: error.message }));
 }
 
 function duration(seconds: number): string {

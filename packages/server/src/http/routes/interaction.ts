@@ -8,11 +8,10 @@ import { finishWebauthnAuthentication, startWebauthnAuthentication } from '../..
 import { judgementTime, requestedAssurance } from '../../oidc/requested-assurance.js';
 import type { Services } from '../../services.js';
 import { webauthnEnabled } from '../../webauthn/relying-party.js';
-import { renderContinuePage } from '../pages/continue-page.js';
 import { renderEnrollTotpPage } from '../pages/enroll-totp-page.js';
 import { applyRetryAfter, sendError, wantsHtml } from '../errors.js';
 import { renderSignInPage } from '../pages/sign-in-page.js';
-import { pageError, registerStepUpAnswers, type Shown, type StepUpContext } from '../step-up/answers.js';
+import { pageError, registerStepUpAnswers, sendContinue, type Shown, type StepUpContext } from '../step-up/answers.js';
 import { chooseMethod, METHOD_CHOICE_LABELS, offeredMethods } from '../step-up/method-choice.js';
 import { sendStepUpPage } from '../step-up/step-up-view.js';
 import { describeRequirement, enrollBody, passkeyBody, passwordBody, sendPage } from './forms.js';
@@ -64,11 +63,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
 
   async function finish(request: FastifyRequest, reply: FastifyReply, result: InteractionResults, shown: Shown = {}): Promise<FastifyReply> {
     const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
-    // A notice the user must read (recovery codes left) gets a page of its own.
-    if (shown.pause && shown.notice && wantsHtml(request)) {
-      return sendPage(reply, 200, renderContinuePage({ title: 'Confirmed', notice: shown.notice, continueUrl: url }));
-    }
-    return reply.redirect(url, 303);
+    return sendContinue(request, reply, shown, url);
   }
 
   async function consentGrant(details: Details): Promise<string> {

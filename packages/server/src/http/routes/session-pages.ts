@@ -1,12 +1,11 @@
-import { nextStep, SimpleError, StepwiseError, type Requirement } from '@stepwise/core';
+import { nextStep, SimpleError, type Requirement } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { changeRequirement } from '../../flows/sensitive-change.js';
 import { loadSessionState, type SessionState } from '../../flows/session-state.js';
 import type { Services } from '../../services.js';
 import { finishWebauthnAuthentication, startWebauthnAuthentication } from '../../flows/webauthn-authentication.js';
 import { webauthnEnabled } from '../../webauthn/relying-party.js';
-import { renderContinuePage } from '../pages/continue-page.js';
-import { pageError, registerStepUpAnswers, type Shown, type StepUpContext } from '../step-up/answers.js';
+import { pageError, registerStepUpAnswers, sendContinue, type Shown, type StepUpContext } from '../step-up/answers.js';
 import { chooseMethod, METHOD_CHOICE_LABELS, offeredMethods } from '../step-up/method-choice.js';
 import { sendStepUpPage } from '../step-up/step-up-view.js';
 import { revokeSession } from '../../storage/sessions.js';
@@ -15,7 +14,7 @@ import { renderSignInPage } from '../pages/sign-in-page.js';
 import { html } from '../html.js';
 import { csrfField, layout } from '../pages/layout.js';
 import { clearSessionCookie, currentSession, safeReturnTo, signInWithEvent, signInWithPassword } from '../session-cookie.js';
-import { describeRequirement, passkeyBody, passwordBody, sendPage } from './forms.js';
+import { describeRequirement, passkeyBody, passwordBody, sendFormAgain, sendPage } from './forms.js';
 import { FORM_RATE_LIMIT } from './forms.js';
 
 const returnToQuery = {
@@ -65,11 +64,8 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
       await signInWithEvent(request, reply, services, await currentSession(request, services), user, event);
       return reply.redirect(returnTo, 303);
     } catch (error) {
-      if (!(error instanceof StepwiseError)) throw error;
-      if (!wantsHtml(request)) return sendError(request, reply, error);
-      return sendPage(reply, error.status, renderSignInPage({
-        action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), passkey: await passkeySignIn(returnTo),
-        error: { code: error.code, message: error.message },
+      return sendFormAgain(request, reply, error, async (shown) => renderSignInPage({
+        action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), passkey: await passkeySignIn(returnTo), error: shown,
       }));
     }
   });
@@ -81,12 +77,8 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
       await signInWithPassword(request, reply, services, await currentSession(request, services), { username, password });
       return reply.redirect(returnTo, 303);
     } catch (error) {
-      if (!(error instanceof StepwiseError)) throw error;
-      if (!wantsHtml(request)) return sendError(request, reply, error);
-      applyRetryAfter(reply, error);
-      return sendPage(reply, error.status, renderSignInPage({
-        action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), username, passkey: await passkeySignIn(returnTo),
-        error: { code: error.code, message: error.message },
+      return sendFormAgain(request, reply, error, async (shown) => renderSignInPage({
+        action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), username, passkey: await passkeySignIn(returnTo), error: shown,
       }));
     }
   });
@@ -124,12 +116,7 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
   async function showOrContinue(request: FastifyRequest, reply: FastifyReply, context: AccountStepUp, shown: Shown): Promise<FastifyReply> {
     const { state, returnTo } = context;
     const { requirement, step, offered } = judge(state, shown.now);
-    if (step.kind === 'met') {
-      if (shown.pause && shown.notice && wantsHtml(request)) {
-        return sendPage(reply, 200, renderContinuePage({ title: 'Confirmed', notice: shown.notice, continueUrl: returnTo, username: state.user.username }));
-      }
-      return reply.redirect(returnTo, 303);
-    }
+    if (step.kind === 'met') return sendContinue(request, reply, shown, returnTo, state.user.username);
     if (shown.cause && !wantsHtml(request)) return sendError(request, reply, shown.cause);
     const selected = chooseMethod(offered, shown.method, state.user.preferredMethod);
     if (step.kind === 'unreachable' || selected === undefined) {

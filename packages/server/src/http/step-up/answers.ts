@@ -8,9 +8,11 @@ import { verifyTotpCode } from '../../flows/totp-verification.js';
 import { finishWebauthnAuthentication } from '../../flows/webauthn-authentication.js';
 import type { Services } from '../../services.js';
 import { setPreferredMethod } from '../../storage/users.js';
+import { wantsHtml } from '../errors.js';
+import { renderContinuePage } from '../pages/continue-page.js';
 import type { PageError } from '../pages/layout.js';
 import { signInContext } from '../session-cookie.js';
-import { codeBody, FORM_RATE_LIMIT, passkeyBody } from '../routes/forms.js';
+import { codeBody, FORM_RATE_LIMIT, passkeyBody, sendPage } from '../routes/forms.js';
 
 /** A step-up page as opened: who, which step-up, what it offers. */
 export interface StepUpContext {
@@ -52,6 +54,24 @@ export interface StepUpSurface<C extends StepUpContext> {
   open(request: FastifyRequest, reply: FastifyReply): Promise<C | undefined>;
   /** Decides again with the session as it is now: finish, or show the page. */
   resume(request: FastifyRequest, reply: FastifyReply, context: C, shown: Shown): Promise<FastifyReply>;
+}
+
+/**
+ * Moves on after a step-up that is met: to `continueUrl` at once, or, when
+ * the last answer left a notice the user must read (recovery codes left),
+ * through a page that shows it with a Continue link (browsers only).
+ *
+ * @param request - the request (its `Accept` decides)
+ * @param reply - the reply
+ * @param shown - the notice, if any
+ * @param continueUrl - where the user goes on to
+ * @param username - the signed-in user, for the page header
+ */
+export function sendContinue(request: FastifyRequest, reply: FastifyReply, shown: Shown, continueUrl: string, username?: string): FastifyReply {
+  if (shown.pause && shown.notice && wantsHtml(request)) {
+    return sendPage(reply, 200, renderContinuePage({ title: 'Confirmed', notice: shown.notice, continueUrl, username }));
+  }
+  return reply.redirect(continueUrl, 303);
 }
 
 /**
