@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from './database.js';
 
+/** How long past its expiry a ceremony row is kept, counted from a new ceremony's expiry. */
+const CEREMONY_RETENTION_SECONDS = 3600;
+
 /** What a WebAuthn challenge was issued for. */
 export type CeremonyPurpose = 'register' | 'step-up' | 'sign-in';
 
@@ -15,7 +18,9 @@ export interface Ceremony {
 /**
  * Stores a WebAuthn challenge for one use. The id goes to the browser in the
  * page; the challenge stays here, so no cookie or session has to carry it
- * and any node can finish a ceremony another started.
+ * and any node can finish a ceremony another started. Every sign-in page
+ * makes one, so each new ceremony deletes those that expired more than an
+ * hour before it will.
  *
  * @param db - database
  * @param input - owner (null for passkey sign-in), purpose, challenge, expiry
@@ -26,6 +31,7 @@ export async function createCeremony(
   input: { userId: string | null; purpose: CeremonyPurpose; challenge: string; expiresAt: number },
 ): Promise<string> {
   const id = randomBytes(18).toString('base64url');
+  await db.deleteFrom('ceremonies').where('expires_at', '<', input.expiresAt - CEREMONY_RETENTION_SECONDS).execute();
   await db
     .insertInto('ceremonies')
     .values({ id, user_id: input.userId, purpose: input.purpose, challenge: input.challenge, expires_at: input.expiresAt, consumed_at: null })
@@ -56,14 +62,4 @@ export async function consumeCeremony(
   if (result.numUpdatedRows === 0n) return undefined;
   const row = await db.selectFrom('ceremonies').selectAll().where('id', '=', input.id).executeTakeFirstOrThrow();
   return { id: row.id, userId: row.user_id, purpose: row.purpose as CeremonyPurpose, challenge: row.challenge };
-}
-
-/**
- * Deletes ceremonies that expired more than an hour ago.
- *
- * @param db - database
- * @param now - seconds
- */
-export async function pruneCeremonies(db: Db, now: number): Promise<void> {
-  await db.deleteFrom('ceremonies').where('expires_at', '<', now - 3600).execute();
 }
