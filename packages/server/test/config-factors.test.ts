@@ -2,27 +2,9 @@
 // browsers would refuse must stop the server at start-up with the key named,
 // not fail at the first passkey; mail and SMS settings are checked the same way.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ConfigError } from '@stepwise/core';
-import { loadConfig } from '../src/config/load.js';
-
-function load(yaml: string | undefined, env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'stepwise-config-'));
-  if (yaml !== undefined) writeFileSync(join(dir, 'stepwise.yaml'), yaml);
-  return loadConfig({ cwd: dir, env });
-}
-
-function assertConfigError(fn: () => unknown, key: string, reason: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    assert.equal(error.key, key);
-    assert.match(error.message, reason);
-    return true;
-  });
-}
+import type { ConfigError } from '@stepwise/core';
+import { assertConfigError, load } from './support/config-kit.js';
 
 void describe('webauthn configuration', () => {
   void test('the RP ID defaults to the issuer host and the origins to the issuer origin', () => {

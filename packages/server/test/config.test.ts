@@ -2,32 +2,14 @@
 // an error naming the exact key (or environment variable) and saying what
 // is expected, never be silently ignored or replaced by a default.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ConfigError, DEFAULT_LEVELS } from '@stepwise/core';
+import type { ConfigError} from '@stepwise/core';
+import { DEFAULT_LEVELS } from '@stepwise/core';
 import { loadConfig, parseDuration } from '../src/config/load.js';
 import { formatSecretKeys, generateSecretKey } from '../src/crypto/secret-box.js';
-
-function folderWith(yaml?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'stepwise-config-'));
-  if (yaml !== undefined) writeFileSync(join(dir, 'stepwise.yaml'), yaml);
-  return dir;
-}
-
-function load(yaml: string | undefined, env: Record<string, string> = {}) {
-  return loadConfig({ cwd: folderWith(yaml), env });
-}
-
-function assertConfigError(fn: () => unknown, key: string, reason: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    assert.equal(error.key, key);
-    assert.match(error.message, reason);
-    return true;
-  });
-}
+import { assertConfigError, folderWith, load } from './support/config-kit.js';
 
 void describe('loadConfig', () => {
   void test('defaults without a file', () => {

@@ -6,7 +6,7 @@
 // never be used by someone who intercepted it on the way.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { StepwiseError, ValidationError, type ErrorCode } from '@stepwise/core';
+import { ValidationError } from '@stepwise/core';
 import { hashPassword, users } from '../src/index.js';
 import type { Messenger } from '../src/delivery/messenger.js';
 import { confirmContactEnrollment, normalizeDestination, startContactEnrollment } from '../src/flows/contact-enrollment.js';
@@ -15,18 +15,10 @@ import { confirmFactor, createFactor, findFactor, listFactors } from '../src/sto
 import { findCodes } from '../src/storage/one-time-codes.js';
 import type { User } from '../src/storage/users.js';
 import { freePort, startTestServer, type TestServer } from './support/harness.js';
+import { rejectsWith } from './support/stepwise-errors.js';
 import { codeInMail, startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 
 const FROM = 'Stepwise Tests <no-reply@stepwise.test>';
-
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, details: Record<string, unknown> = {}): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof StepwiseError, `expected a StepwiseError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    for (const [key, value] of Object.entries(details)) assert.deepEqual(error.details[key], value, key);
-    return true;
-  });
-}
 
 async function newUser(server: TestServer, username: string): Promise<User> {
   return users.createUser(server.server.database.db, { username, passwordHash: await hashPassword(`${username} password`) });

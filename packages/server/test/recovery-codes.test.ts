@@ -10,21 +10,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { StepwiseError } from '@stepwise/core';
+import type { StepwiseError } from '@stepwise/core';
 import { users } from '../src/index.js';
 import { normalizeRecoveryCode } from '../src/factors/recovery-codes.js';
 import { countRemainingRecoveryCodes, generateRecoveryCodes, verifyRecoveryCode } from '../src/flows/recovery-codes.js';
 import { listFactors, type Factor } from '../src/storage/factors.js';
 import { startTestServer, type TestServer } from './support/harness.js';
+import { withCode } from './support/stepwise-errors.js';
 import { addUser } from './support/threat-kit.js';
 
 const GROUPED = /^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
-
-const withCode = (expected: string) => (err: unknown) => {
-  assert.ok(err instanceof StepwiseError, `expected a StepwiseError, got ${String(err)}`);
-  assert.equal(err.code, expected);
-  return true;
-};
 
 interface LogLine {
   readonly level: number;

@@ -7,7 +7,6 @@
 // secret and a stale timestamp.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { StepwiseError, type ErrorCode } from '@stepwise/core';
 import { hashPassword, users } from '../src/index.js';
 import { sendSmsWebhook, signSmsWebhook, verifySmsWebhookSignature } from '../src/delivery/sms-webhook.js';
 import { confirmContactEnrollment, startContactEnrollment } from '../src/flows/contact-enrollment.js';
@@ -15,19 +14,11 @@ import { sendOneTimeCode, verifyOneTimeCode } from '../src/flows/one-time-codes.
 import { findFactor, listFactors } from '../src/storage/factors.js';
 import type { User } from '../src/storage/users.js';
 import { startTestServer, type TestServer } from './support/harness.js';
+import { rejectsWith } from './support/stepwise-errors.js';
 import { startSmsReceiver, type SmsReceiver } from './support/sms-receiver.js';
 
 const SECRET = 'sms-webhook-secret-for-tests-0123456789';
 const NUMBER = '+447700900123';
-
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, details: Record<string, unknown> = {}): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof StepwiseError, `expected a StepwiseError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    for (const [key, value] of Object.entries(details)) assert.deepEqual(error.details[key], value, key);
-    return true;
-  });
-}
 
 describe('codes by SMS webhook', () => {
   let receiver: SmsReceiver;

@@ -6,7 +6,6 @@
 // own account's step-up. Each is a wrong code, charged as one.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { StepwiseError, type ErrorCode } from '@stepwise/core';
 import { hashPassword, users } from '../src/index.js';
 import { sendOneTimeCode, verifyOneTimeCode } from '../src/flows/one-time-codes.js';
 import { countFailures } from '../src/storage/attempts.js';
@@ -14,10 +13,10 @@ import { confirmFactor, createFactor, type Factor } from '../src/storage/factors
 import { listOutboxMessages } from '../src/storage/outbox.js';
 import type { User } from '../src/storage/users.js';
 import { startTestServer, type TestServer } from './support/harness.js';
+import { withCode } from './support/stepwise-errors.js';
 
 const PURPOSE = 'confirm a payment';
 
-const failsWith = (code: ErrorCode) => (error: unknown) => error instanceof StepwiseError && error.code === code;
 
 describe('a code used outside the step-up it was sent for', () => {
   let server: TestServer;
@@ -50,7 +49,7 @@ describe('a code used outside the step-up it was sent for', () => {
     const victim = await account('bound-a', { email: 'bound-a@example.com', sms: '+447700900201' });
     const code = await send(victim.user, victim.email, 'step-up:A');
     await send(victim.user, victim.email, 'step-up:B');
-    await assert.rejects(verify(victim.user, [victim.email, victim.sms], 'step-up:B', code), failsWith('ERR_CODE_INVALID'));
+    await assert.rejects(verify(victim.user, [victim.email, victim.sms], 'step-up:B', code), withCode('ERR_CODE_INVALID'));
     const failures = await countFailures(server.server.database.db, 'step-up:B', server.server.services.now(), 86_400);
     assert.equal(failures, 1, 'charged to step-up B');
     assert.equal((await verify(victim.user, [victim.email, victim.sms], 'step-up:A', code)).authenticatorId, victim.email.id);
@@ -59,7 +58,7 @@ describe('a code used outside the step-up it was sent for', () => {
   test('a code sent by email is refused when only the phone may answer', async () => {
     const victim = await account('bound-factor', { email: 'bound-factor@example.com', sms: '+447700900202' });
     const code = await send(victim.user, victim.email, 'step-up:C');
-    await assert.rejects(verify(victim.user, [victim.sms], 'step-up:C', code), failsWith('ERR_CODE_INVALID'));
+    await assert.rejects(verify(victim.user, [victim.sms], 'step-up:C', code), withCode('ERR_CODE_INVALID'));
   });
 
   test("the victim's code is refused in the attacker's own account, in a step-up with the same key", async () => {
@@ -67,9 +66,9 @@ describe('a code used outside the step-up it was sent for', () => {
     const attacker = await account('bound-attacker', { email: 'bound-attacker@example.com', sms: '+447700900204' });
     const code = await send(victim.user, victim.email, 'interaction:shared');
     await send(attacker.user, attacker.email, 'interaction:shared');
-    await assert.rejects(verify(attacker.user, [attacker.email, attacker.sms], 'interaction:shared', code), failsWith('ERR_CODE_INVALID'));
+    await assert.rejects(verify(attacker.user, [attacker.email, attacker.sms], 'interaction:shared', code), withCode('ERR_CODE_INVALID'));
     // Naming the victim's factor does not help: it is not the attacker's.
-    await assert.rejects(verify(attacker.user, [victim.email], 'interaction:shared', code), failsWith('ERR_FACTOR_NOT_ENROLLED'));
+    await assert.rejects(verify(attacker.user, [victim.email], 'interaction:shared', code), withCode('ERR_FACTOR_NOT_ENROLLED'));
     assert.equal((await verify(victim.user, [victim.email], 'interaction:shared', code)).authenticatorId, victim.email.id, 'the victim can still use it');
   });
 
@@ -78,7 +77,7 @@ describe('a code used outside the step-up it was sent for', () => {
     const attacker = await account('bound-send-attacker', { email: 'bound-send-attacker@example.com', sms: '+447700900206' });
     await assert.rejects(
       sendOneTimeCode(server.server.services, { user: attacker.user, factor: victim.email, challengeKey: 'step-up:D', purpose: PURPOSE }),
-      failsWith('ERR_FACTOR_NOT_ENROLLED'),
+      withCode('ERR_FACTOR_NOT_ENROLLED'),
     );
   });
 });
