@@ -45,6 +45,19 @@ export const ERROR_CATALOGUE = {
   ERR_TOKEN_EXPIRED: { status: 401, message: 'The access token has expired' },
   ERR_INSUFFICIENT_USER_AUTHENTICATION: { status: 401, message: 'A different authentication level is required' },
   ERR_ISSUER_UNAVAILABLE: { status: 503, message: 'The token issuer cannot be reached to fetch its keys; try again shortly' },
+  ERR_POLICY_INVALID: { status: 400, message: 'The policy is invalid' },
+  ERR_API_KEY_MISSING: { status: 401, message: 'An API key is required: Authorization: Bearer <key>' },
+  ERR_API_KEY_INVALID: { status: 401, message: 'The API key is unknown or revoked' },
+  ERR_API_KEY_EXISTS: { status: 409, message: 'An API key with this name already exists' },
+  ERR_API_KEY_NOT_FOUND: { status: 404, message: 'No such API key' },
+  ERR_SUBJECT_UNKNOWN: { status: 404, message: 'No user has this subject' },
+  ERR_DECISION_TOKEN_INVALID: { status: 400, message: 'The token is not a valid Stepwise token for this subject' },
+  ERR_CHALLENGE_NOT_FOUND: { status: 404, message: 'No such challenge' },
+  ERR_CHALLENGE_EXPIRED: { status: 410, message: 'This challenge has expired; ask for a new decision' },
+  ERR_CHALLENGE_FAILED: { status: 409, message: 'This challenge failed after too many wrong answers; ask for a new decision' },
+  ERR_CHALLENGE_SATISFIED: { status: 409, message: 'This challenge is already satisfied; its receipt was issued' },
+  ERR_CHALLENGE_WRONG_USER: { status: 403, message: 'This challenge is for another user; sign in as that user' },
+  ERR_RETURN_TO_NOT_REGISTERED: { status: 400, message: 'return_to is not registered for this API key' },
   ERR_DECRYPTION_FAILED: { status: 500, message: 'A stored secret could not be decrypted with the configured keys' },
   ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -196,5 +209,20 @@ export class BadRequestError extends StepwiseError {
   constructor(status: number, message: string) {
     super('ERR_BAD_REQUEST', message);
     this.status = status;
+  }
+}
+
+/** A policy that cannot be loaded: a bad rule, condition or requirement. */
+export class PolicyError extends StepwiseError {
+  /**
+   * @param path - where in the policy: `rules[2].when`, `default`
+   * @param reason - what is wrong
+   * @param line - the line in the policy file, when known
+   */
+  constructor(readonly path: string, readonly reason: string, readonly line?: number) {
+    super('ERR_POLICY_INVALID', `policy ${path}: ${reason}${line === undefined ? '' : ` (line ${line})`}`, {
+      path,
+      ...(line === undefined ? {} : { line }),
+    });
   }
 }

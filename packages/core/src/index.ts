@@ -6,3 +6,5 @@ export * from './requirement.js';
 export * from './assurance.js';
 export * from './next-methods.js';
 export * from './resolve.js';
+export * from './policy/index.js';
+export * from './risk/risk.js';

@@ -8,6 +8,8 @@ import { seedDemo } from './demo.js';
 import { buildApp } from './http/app.js';
 import { loadSigningKeys } from './keys/signing-keys.js';
 import { createProvider } from './oidc/provider.js';
+import { holdPolicy } from './policy/policy-holder.js';
+import { createRiskEngine } from './risk/create-risk-engine.js';
 import { resolveSecretKeys } from './secret-keys-file.js';
 import { epochSeconds, type Services } from './services.js';
 import { openDatabase, type Database } from './storage/database.js';
@@ -67,6 +69,8 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
   const logger = options.logger ?? pino({ level: config.logLevel, redact: LOG_REDACT });
   const database = await openDatabase(config.databaseUrl);
   const messenger = createMessenger(config, database.db, logger);
+  const levels = new LevelSet(config.levels);
+  const policies = holdPolicy(config.policy, config.configFile, levels, logger);
   try {
     const { keys: secretKeys } = resolveSecretKeys(config);
     const services: Services = {
@@ -74,9 +78,11 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       db: database.db,
       box: new SecretBox(secretKeys),
       secretKeys,
-      levels: new LevelSet(config.levels),
+      levels,
       logger,
       messenger,
+      policies,
+      risk: await createRiskEngine(config, database.db, logger),
       now: epochSeconds,
     };
     if (config.demo) {
@@ -97,11 +103,13 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       },
       async close() {
         await app.close();
+        policies.close();
         await messenger.close();
         await database.close();
       },
     };
   } catch (error) {
+    policies.close();
     await messenger.close();
     await database.close();
     throw error;

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { StepwiseConfig } from './config/schema.js';
 import type { SecretBox, SecretKey } from './crypto/secret-box.js';
 import type { Messenger } from './delivery/messenger.js';
+import type { PolicyHolder } from './policy/policy-holder.js';
+import type { RiskEngine } from './risk/risk-engine.js';
 import type { Db } from './storage/database.js';
 
 /** What flows and handlers share: configuration, storage, keys, clock. */
@@ -16,6 +18,10 @@ export interface Services {
   readonly logger: Logger;
   /** Sends one-time codes by email and SMS (and to the development outbox). */
   readonly messenger: Messenger;
+  /** The policy in force (reloaded when the configuration file changes). */
+  readonly policies: PolicyHolder;
+  /** Risk signals and the history they learn from. */
+  readonly risk: RiskEngine;
   /** Current time in whole seconds since the epoch. */
   now(): number;
 }

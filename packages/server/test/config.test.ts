@@ -8,13 +8,15 @@ import { describe, test } from 'node:test';
 import type { ConfigError} from '@stepwise/core';
 import { DEFAULT_LEVELS } from '@stepwise/core';
 import { loadConfig, parseDuration } from '../src/config/load.js';
+import { DEFAULT_DECISIONS, DEFAULT_RISK } from '../src/config/policy-schema.js';
 import { formatSecretKeys, generateSecretKey } from '../src/crypto/secret-box.js';
 import { assertConfigError, folderWith, load } from './support/config-kit.js';
 
 void describe('loadConfig', () => {
   void test('defaults without a file', () => {
     const cwd = folderWith();
-    const config = loadConfig({ cwd, env: {} });
+    const { policy, ...config } = loadConfig({ cwd, env: {} });
+    assert.deepEqual(policy.definition, { default: { acr: 'aal1' }, rules: [] });
     assert.deepEqual(config, {
       issuer: 'http://localhost:3000',
       host: '127.0.0.1',
@@ -36,6 +38,8 @@ void describe('loadConfig', () => {
       sms: null,
       outbox: false,
       configFile: null,
+      risk: DEFAULT_RISK,
+      decisions: DEFAULT_DECISIONS,
     });
   });
 

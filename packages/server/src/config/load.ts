@@ -3,9 +3,10 @@ import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import type * as z from 'zod';
-import { ConfigError, DEFAULT_LEVELS, LevelSet, StepwiseError } from '@stepwise/core';
+import { ConfigError, DEFAULT_LEVELS, LevelSet, PolicyError, StepwiseError, type CompiledPolicy } from '@stepwise/core';
 import type { LevelDefinition } from '@stepwise/core';
 import { parseSecretKeys } from '../crypto/secret-box.js';
+import { readDecisions, readPolicy, readRisk } from './policy-load.js';
 import { describeValue, knownKeysAt, rawConfigSchema } from './schema.js';
 import type { ParsedStepwiseYaml, StepwiseConfig, StepwiseYaml } from './schema.js';
 
@@ -286,6 +287,14 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
   }
 
   const issuerUrl = new URL(issuer);
+  const levels = checkLevels(raw.levels ? raw.levels.map(toLevel) : [...DEFAULT_LEVELS]);
+  let policy;
+  try {
+    policy = readPolicy(raw.policy, new LevelSet(levels), (path) => file?.lineOf(path));
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    throw new ConfigError(`policy.${error.path}`, `${error.reason}${error.line === undefined ? '' : ` (${file?.path}, line ${error.line})`}`);
+  }
   const demo = raw.demo ?? false;
   const demoBankUrl = raw.demo_bank_url ?? DEFAULT_DEMO_BANK_URL;
   return {
@@ -300,7 +309,7 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
     secretKeys,
     cookieSecure: raw.cookies?.secure ?? (issuerUrl.protocol === 'https:' || issuerUrl.hostname === 'localhost'),
     resources: [...new Set([...(raw.resources ?? []), ...(demo ? [`${demoBankUrl}/api`] : [])])],
-    levels: checkLevels(raw.levels ? raw.levels.map(toLevel) : [...DEFAULT_LEVELS]),
+    levels,
     tokens: {
       accessTokenTtl: raw.tokens?.access_token_ttl ?? 600,
       idTokenTtl: raw.tokens?.id_token_ttl ?? 600,
@@ -338,6 +347,9 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
     sms: raw.sms ? { webhookUrl: raw.sms.webhook_url, webhookSecret: raw.sms.webhook_secret } : null,
     outbox: raw.outbox ?? demo,
     configFile,
+    policy,
+    risk: readRisk(raw.risk, configFile === null ? cwd : dirname(configFile)),
+    decisions: readDecisions(raw.decisions),
   };
 }
 
@@ -377,4 +389,22 @@ function resolveWebauthn(raw: ParsedStepwiseYaml['webauthn'], issuer: URL, named
     }
   }
   return { rpId, rpName, origins };
+}
+
+/**
+ * Reads the policy section of a configuration file again (on a change of
+ * the file): YAML syntax, shape and conditions are all checked, and every
+ * error names its line, so the caller can keep the old policy.
+ *
+ * @param path - the configuration file
+ * @param levels - the levels in force (they are not reloaded)
+ * @throws {@link ConfigError} for unreadable or malformed YAML, {@link PolicyError} for a bad policy
+ * @example
+ * ```ts
+ * const policy = readPolicyFile('/srv/stepwise.yaml', services.levels);
+ * ```
+ */
+export function readPolicyFile(path: string, levels: LevelSet): CompiledPolicy {
+  const file = readFile(path);
+  return readPolicy(file.values.policy, levels, file.lineOf);
 }

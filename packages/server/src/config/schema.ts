@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { ConfigError } from '@stepwise/core';
-import type { LevelDefinition } from '@stepwise/core';
+import type { CompiledPolicy, LevelDefinition } from '@stepwise/core';
 import type { SecretKey } from '../crypto/secret-box.js';
+import { decisionsSchema, riskSchema, type DecisionsConfig, type RiskConfig } from './policy-schema.js';
 
 /** Log levels pino knows, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -85,6 +86,12 @@ export interface StepwiseConfig {
   outbox: boolean;
   /** Absolute path of the file that was read, or `null`. */
   configFile: string | null;
+  /** The policy as loaded at start-up; the server may reload it from `configFile`. */
+  policy: CompiledPolicy;
+  /** Risk signals: weights, thresholds, lists, GeoIP. */
+  risk: RiskConfig;
+  /** The decision API: challenge and receipt lifetimes. */
+  decisions: DecisionsConfig;
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3_600, d: 86_400 };
@@ -297,6 +304,10 @@ export const rawConfigSchema = section({
     webhook_secret: secret(32),
   }).optional(),
   outbox: boolean().optional(),
+  // Checked by readPolicy (config/policy-load.ts), which also compiles the conditions.
+  policy: z.unknown().optional(),
+  risk: riskSchema.optional(),
+  decisions: decisionsSchema.optional(),
 });
 
 /** `stepwise.yaml` as written: snake_case keys, durations as seconds or strings. */

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { decisionsMigration } from './migration-0003-decisions.js';
 
 /*
  * Migrations use only the portable subset of Kysely's schema builder, so the
@@ -207,4 +208,5 @@ const moreFactors: Migration = {
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_more_factors': moreFactors,
+  '0003_decisions': decisionsMigration,
 };

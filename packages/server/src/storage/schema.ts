@@ -180,4 +180,72 @@ export interface DatabaseSchema {
   one_time_codes: OneTimeCodesTable;
   recovery_codes: RecoveryCodesTable;
   outbox: OutboxTable;
+  api_keys: ApiKeysTable;
+  decisions: DecisionsTable;
+  challenges: ChallengesTable;
+  sign_in_history: SignInHistoryTable;
+  known_devices: KnownDevicesTable;
+}
+
+/** `api_keys`: callers of the decision API; `secret_hash` is sha256 of the key's secret part. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  secret_hash: string;
+  /** JSON list of URLs the hosted challenge page may return to. */
+  return_to: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** `decisions`: every answer of the decision API, with its reasons (JSON columns). */
+export interface DecisionsTable {
+  id: string;
+  api_key_id: string | null;
+  subject: string;
+  action: string;
+  outcome: string;
+  requirement: string;
+  reasons: string;
+  risk: string;
+  input: string;
+  created_at: number;
+}
+
+/** `challenges`: step-ups the decision API asked for. */
+export interface ChallengesTable {
+  id: string;
+  decision_id: string;
+  api_key_id: string;
+  user_id: string;
+  action: string;
+  requirement: string;
+  return_to: string | null;
+  state: string;
+  created_at: number;
+  expires_at: number;
+  satisfied_at: number | null;
+  proof: string | null;
+  receipt_jti: string | null;
+}
+
+/** `sign_in_history`: where and when each user signed in, for risk signals. */
+export interface SignInHistoryTable {
+  id: string;
+  user_id: string;
+  at: number;
+  ip: string | null;
+  country: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  device_id: string | null;
+}
+
+/** `known_devices`: device cookies each user has signed in from. */
+export interface KnownDevicesTable {
+  user_id: string;
+  device_id: string;
+  first_seen_at: number;
+  last_seen_at: number;
 }
