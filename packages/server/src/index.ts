@@ -10,5 +10,6 @@ export { hashPassword } from './crypto/passwords.js';
 export { openDatabase, type Database } from './storage/database.js';
 export * as users from './storage/users.js';
 export * as clients from './storage/clients.js';
+export * as apiKeys from './storage/api-keys.js';
 export { totpCodeAt } from './factors/totp.js';
 export { epochSeconds } from './services.js';
