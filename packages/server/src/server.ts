@@ -7,6 +7,7 @@ import { createMessenger } from './delivery/messenger.js';
 import { seedDemo } from './demo.js';
 import { buildApp } from './http/app.js';
 import { loadSigningKeys } from './keys/signing-keys.js';
+import { createTokenKeys } from './keys/token-keys.js';
 import { createProvider } from './oidc/provider.js';
 import { holdPolicy } from './policy/policy-holder.js';
 import { createRiskEngine } from './risk/create-risk-engine.js';
@@ -73,22 +74,24 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
   const policies = holdPolicy(config.policy, config.configFile, levels, logger);
   try {
     const { keys: secretKeys } = resolveSecretKeys(config);
+    const box = new SecretBox(secretKeys);
+    const signingKeys = await loadSigningKeys(database.db, box, epochSeconds(), signingKeyGrace(config));
     const services: Services = {
       config,
       db: database.db,
-      box: new SecretBox(secretKeys),
+      box,
       secretKeys,
       levels,
       logger,
       messenger,
       policies,
       risk: await createRiskEngine(config, database.db, logger),
+      tokenKeys: await createTokenKeys(signingKeys),
       now: epochSeconds,
     };
     if (config.demo) {
       await seedDemo(services);
     }
-    const signingKeys = await loadSigningKeys(database.db, services.box, services.now(), signingKeyGrace(config));
     const provider = createProvider(services, signingKeys);
     const app = await buildApp(services, provider);
     return {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { StepwiseConfig } from './config/schema.js';
 import type { SecretBox, SecretKey } from './crypto/secret-box.js';
 import type { Messenger } from './delivery/messenger.js';
+import type { TokenKeys } from './keys/token-keys.js';
 import type { PolicyHolder } from './policy/policy-holder.js';
 import type { RiskEngine } from './risk/risk-engine.js';
 import type { Db } from './storage/database.js';
@@ -22,6 +23,8 @@ export interface Services {
   readonly policies: PolicyHolder;
   /** Risk signals and the history they learn from. */
   readonly risk: RiskEngine;
+  /** Signs step-up receipts and verifies Stepwise's own tokens. */
+  readonly tokenKeys: TokenKeys;
   /** Current time in whole seconds since the epoch. */
   now(): number;
 }

@@ -115,3 +115,14 @@ export async function touchApiKey(db: Db, id: string, now: number): Promise<void
   await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id)
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now - 60)])).execute();
 }
+
+/**
+ * A key by id, revoked or not (the hosted challenge page names its receipt's audience by it).
+ *
+ * @param db - database
+ * @param id - the key's id
+ */
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKey | undefined> {
+  const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toApiKey(row);
+}

@@ -55,6 +55,9 @@ export const decisionsMigration: Migration = {
       .addColumn('satisfied_at', 'bigint')
       /** JSON: acr, amr, auth_time of the proof that satisfied it. */
       .addColumn('proof', 'text')
+      /** Events the decision's token proved (JSON list), counted with the answers. */
+      .addColumn('prior_events', 'text', (col) => col.notNull())
+      .addColumn('receipt', 'text')
       .addColumn('receipt_jti', 'text')
       .execute();
     await db.schema.createIndex('challenges_expires_at').on('challenges').column('expires_at').execute();

@@ -227,6 +227,8 @@ export interface ChallengesTable {
   expires_at: number;
   satisfied_at: number | null;
   proof: string | null;
+  prior_events: string;
+  receipt: string | null;
   receipt_jti: string | null;
 }
 

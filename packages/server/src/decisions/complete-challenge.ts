@@ -1,0 +1,97 @@
+import { evaluateAssurance, SimpleError, type AuthenticationEvent, type ProvenAssurance } from '@stepwise/core';
+import type { Services } from '../services.js';
+import { countFailures } from '../storage/attempts.js';
+import { failChallenge, findChallenge, satisfyChallenge, type Challenge } from '../storage/challenges.js';
+import { newId } from './make-decision.js';
+import { RECEIPT_TYPE } from './token-proof.js';
+
+/** The attempt counter (and sent-code binding) of one challenge. */
+export function challengeKeyOf(challengeId: string): string {
+  return `challenge:${challengeId}`;
+}
+
+/**
+ * A challenge that can still be answered, or the reason it cannot: not
+ * found (or another API key's), expired, failed (its attempts are spent:
+ * marked so here), or already satisfied.
+ *
+ * @param services - shared services
+ * @param id - the challenge id
+ * @param apiKeyId - the caller's key, when it comes through the JSON API
+ * @throws `ERR_CHALLENGE_NOT_FOUND`, `ERR_CHALLENGE_EXPIRED`, `ERR_CHALLENGE_FAILED`, `ERR_CHALLENGE_SATISFIED`
+ */
+export async function openChallenge(services: Services, id: string, apiKeyId?: string): Promise<Challenge> {
+  const challenge = await loadChallenge(services, id, apiKeyId);
+  if (challenge.state === 'expired') throw new SimpleError('ERR_CHALLENGE_EXPIRED');
+  if (challenge.state === 'failed') throw new SimpleError('ERR_CHALLENGE_FAILED');
+  if (challenge.state === 'satisfied') throw new SimpleError('ERR_CHALLENGE_SATISFIED');
+  return challenge;
+}
+
+/**
+ * A challenge in any state, with spent attempts turned into `failed`.
+ *
+ * @param services - shared services
+ * @param id - the challenge id
+ * @param apiKeyId - the caller's key, when it comes through the JSON API
+ * @throws `ERR_CHALLENGE_NOT_FOUND`
+ */
+export async function loadChallenge(services: Services, id: string, apiKeyId?: string): Promise<Challenge> {
+  const now = services.now();
+  const challenge = await findChallenge(services.db, id, now);
+  if (!challenge || (apiKeyId !== undefined && challenge.apiKeyId !== apiKeyId)) throw new SimpleError('ERR_CHALLENGE_NOT_FOUND');
+  if (challenge.state === 'pending') {
+    const failures = await countFailures(services.db, challengeKeyOf(id), now, services.config.decisions.challengeTtl);
+    if (failures >= services.config.stepUp.maxAttemptsPerChallenge) {
+      await failChallenge(services.db, id);
+      return { ...challenge, state: 'failed' };
+    }
+  }
+  return challenge;
+}
+
+/**
+ * Satisfies the challenge when the events (the decision token's, plus the
+ * answers given since) meet its requirement, and issues the signed step-up
+ * receipt: `sub`, `acr`, `amr`, `auth_time`, `decision_id`, `action`,
+ * `challenge_id`, audience the API key's name, single `jti`.
+ *
+ * @param services - shared services
+ * @param challenge - a pending challenge
+ * @param events - every event that may count
+ * @param apiKeyName - the audience of the receipt
+ * @param at - the instant to judge at (the latest answer), so `max_age: 0` is met by an answer given now
+ * @returns the receipt, or `undefined` when the requirement is not met yet
+ * @throws `ERR_CHALLENGE_SATISFIED` when another request satisfied it first
+ */
+export async function trySatisfyChallenge(
+  services: Services,
+  challenge: Challenge,
+  events: readonly AuthenticationEvent[],
+  apiKeyName: string,
+  at = services.now(),
+): Promise<string | undefined> {
+  const assurance = evaluateAssurance(events, challenge.requirement, services.levels, at);
+  if (!assurance.met) return undefined;
+  const proof: ProvenAssurance = { acr: assurance.achieved!, amr: assurance.amr, authTime: assurance.authTime! };
+  const now = services.now();
+  const jti = newId('rcp');
+  const receipt = await services.tokenKeys.sign({
+    iss: services.config.issuer,
+    sub: challenge.userId,
+    aud: apiKeyName,
+    iat: now,
+    exp: now + services.config.decisions.receiptTtl,
+    jti,
+    acr: proof.acr,
+    amr: [...proof.amr!],
+    auth_time: proof.authTime,
+    decision_id: challenge.decisionId,
+    challenge_id: challenge.id,
+    action: challenge.action,
+  }, RECEIPT_TYPE);
+  if (!(await satisfyChallenge(services.db, challenge.id, { proof, receipt, receiptJti: jti }, now))) {
+    throw new SimpleError('ERR_CHALLENGE_SATISFIED');
+  }
+  return receipt;
+}

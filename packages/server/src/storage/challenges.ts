@@ -1,0 +1,140 @@
+import type { Selectable } from 'kysely';
+import type { AuthenticationEvent, ProvenAssurance, Requirement } from '@stepwise/core';
+import type { Db } from './database.js';
+import type { ChallengesTable } from './schema.js';
+
+/** The life of a challenge: pending → satisfied | failed | expired. */
+export type ChallengeState = 'pending' | 'satisfied' | 'failed' | 'expired';
+
+/** A step-up the decision API asked for. */
+export interface Challenge {
+  readonly id: string;
+  readonly decisionId: string;
+  readonly apiKeyId: string;
+  readonly userId: string;
+  readonly action: string;
+  readonly requirement: Requirement;
+  /** Where the hosted page sends the user when done; registered for the API key. */
+  readonly returnTo: string | null;
+  /** `expired` when still pending past `expiresAt`. */
+  readonly state: ChallengeState;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly satisfiedAt: number | null;
+  /** What satisfied it. */
+  readonly proof: ProvenAssurance | null;
+  /** Events the decision's token proved; they count together with the answers. */
+  readonly priorEvents: readonly AuthenticationEvent[];
+  readonly receipt: string | null;
+}
+
+function toChallenge(row: Selectable<ChallengesTable>, now: number): Challenge {
+  const state = row.state === 'pending' && row.expires_at <= now ? 'expired' : (row.state as ChallengeState);
+  return {
+    id: row.id,
+    decisionId: row.decision_id,
+    apiKeyId: row.api_key_id,
+    userId: row.user_id,
+    action: row.action,
+    requirement: JSON.parse(row.requirement) as Requirement,
+    returnTo: row.return_to,
+    state,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    satisfiedAt: row.satisfied_at,
+    proof: row.proof === null ? null : (JSON.parse(row.proof) as ProvenAssurance),
+    priorEvents: JSON.parse(row.prior_events) as AuthenticationEvent[],
+    receipt: row.receipt,
+  };
+}
+
+/**
+ * Stores a new pending challenge.
+ *
+ * @param db - database
+ * @param challenge - its fields
+ * @example
+ * ```ts
+ * await insertChallenge(db, { id, decisionId, apiKeyId, userId, action, requirement, returnTo: null, createdAt: now, expiresAt: now + 600, priorEvents: [] });
+ * ```
+ */
+export async function insertChallenge(
+  db: Db,
+  challenge: Pick<Challenge, 'id' | 'decisionId' | 'apiKeyId' | 'userId' | 'action' | 'requirement' | 'returnTo' | 'createdAt' | 'expiresAt' | 'priorEvents'>,
+): Promise<void> {
+  await db.insertInto('challenges').values({
+    id: challenge.id,
+    decision_id: challenge.decisionId,
+    api_key_id: challenge.apiKeyId,
+    user_id: challenge.userId,
+    action: challenge.action,
+    requirement: JSON.stringify(challenge.requirement),
+    return_to: challenge.returnTo,
+    state: 'pending',
+    created_at: challenge.createdAt,
+    expires_at: challenge.expiresAt,
+    satisfied_at: null,
+    proof: null,
+    prior_events: JSON.stringify(challenge.priorEvents),
+    receipt: null,
+    receipt_jti: null,
+  }).execute();
+}
+
+/**
+ * A challenge by id.
+ *
+ * @param db - database
+ * @param id - its id
+ * @param now - seconds, to tell a pending challenge from an expired one
+ */
+export async function findChallenge(db: Db, id: string, now: number): Promise<Challenge | undefined> {
+  const row = await db.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toChallenge(row, now);
+}
+
+/**
+ * Marks a pending, unexpired challenge satisfied, with its receipt. One
+ * conditional UPDATE: of two nodes finishing the same challenge at once,
+ * exactly one succeeds.
+ *
+ * @param db - database
+ * @param id - the challenge
+ * @param outcome - the proof and the receipt issued for it
+ * @param now - seconds
+ * @returns whether this call satisfied it
+ */
+export async function satisfyChallenge(
+  db: Db,
+  id: string,
+  outcome: { proof: ProvenAssurance; receipt: string; receiptJti: string },
+  now: number,
+): Promise<boolean> {
+  const result = await db.updateTable('challenges')
+    .set({ state: 'satisfied', satisfied_at: now, proof: JSON.stringify(outcome.proof), receipt: outcome.receipt, receipt_jti: outcome.receiptJti })
+    .where('id', '=', id).where('state', '=', 'pending').where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Marks a pending challenge failed (too many wrong answers).
+ *
+ * @param db - database
+ * @param id - the challenge
+ */
+export async function failChallenge(db: Db, id: string): Promise<void> {
+  await db.updateTable('challenges').set({ state: 'failed' }).where('id', '=', id).where('state', '=', 'pending').execute();
+}
+
+/**
+ * Keeps answers given through the JSON API that did not meet the
+ * requirement alone, so the next answer adds to them.
+ *
+ * @param db - database
+ * @param id - the challenge
+ * @param events - the events that count so far
+ */
+export async function setChallengeEvents(db: Db, id: string, events: readonly AuthenticationEvent[]): Promise<void> {
+  await db.updateTable('challenges').set({ prior_events: JSON.stringify(events) }).where('id', '=', id).where('state', '=', 'pending').execute();
+}

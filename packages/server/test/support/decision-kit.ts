@@ -1,0 +1,42 @@
+// Shared by the decision API tests: a server with the issue's policy, an API
+// key, and JSON calls to /v1.
+import { apiKeys, epochSeconds } from '../../src/index.js';
+import { startTestServer, type TestServer } from './harness.js';
+
+/** The policy of issue 5, as a YAML-shaped override. */
+export const ISSUE_POLICY = {
+  default: { acr: 'aal1' },
+  rules: [
+    { name: 'large-transfer', when: 'action == "transfer.create" && resource.amount > 1000', require: { acr: 'aal2', max_age: 300 } },
+    { name: 'account-changes', when: 'action.startsWith("account.")', require: { acr: 'aal2', max_age: 300, methods: ['phishing_resistant'] } },
+    { name: 'risky-context', when: 'risk.level == "high"', require: { acr: 'aal2', max_age: 0 } },
+    { name: 'blocked-network', when: '"untrusted_ip" in risk.codes', deny: true },
+  ],
+};
+
+/** A JSON answer. */
+export interface JsonAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+/** A test server with the issue's policy and one API key. */
+export async function startDecisionServer(): Promise<{ server: TestServer; key: string; keyName: string }> {
+  const server = await startTestServer({ overrides: { policy: ISSUE_POLICY } });
+  const keyName = 'bank-backend';
+  const created = await apiKeys.createApiKey(server.server.database.db, { name: keyName, returnTo: ['http://127.0.0.1:9/stepped-up'] }, epochSeconds());
+  return { server, key: created.key, keyName };
+}
+
+/** Calls the decision API with an API key (or none). */
+export async function callApi(server: TestServer, path: string, options: { key?: string; body?: unknown; method?: string } = {}): Promise<JsonAnswer> {
+  const response = await fetch(`${server.issuer}${path}`, {
+    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    headers: {
+      ...(options.key === undefined ? {} : { authorization: `Bearer ${options.key}` }),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
