@@ -14,6 +14,7 @@ import { registerAccountRoutes } from './routes/account.js';
 import { registerAccountContactRoutes } from './routes/account-contacts.js';
 import { registerAccountRecoveryRoutes } from './routes/account-recovery-codes.js';
 import { registerAccountWebauthnRoutes } from './routes/account-webauthn.js';
+import { registerChallengePages } from './routes/challenge-pages.js';
 import { registerDecisionApi } from './routes/decision-api.js';
 import { registerDevOutboxRoute } from './routes/dev-outbox.js';
 import { registerInteractionRoutes } from './routes/interaction.js';
@@ -69,6 +70,7 @@ export async function buildApp(services: Services, provider: Provider): Promise<
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   registerDecisionApi(app, services);
+  registerChallengePages(app, services);
   registerInteractionRoutes(app, services, provider);
   registerSessionPages(app, services);
   registerAccountRoutes(app, services);
