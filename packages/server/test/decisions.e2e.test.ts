@@ -87,6 +87,9 @@ describe('decision API: decide, step up with TOTP, verify the receipt, decide ag
     assert.equal(payload.action, 'transfer.create');
     assert.ok(Math.abs(Number(payload.auth_time) - Date.now() / 1000) < 30);
 
+    const second = await callApi(server, `/v1/challenges/${challenge.id}/verify`, { key, body: { method: 'totp', code: totpForStep(totp.secret, totp.step + 1) } });
+    assert.equal(second.status, 409);
+    assert.equal(second.body.error, 'ERR_CHALLENGE_SATISFIED');
     const after = await callApi(server, `/v1/challenges/${challenge.id}`, { key });
     assert.equal(after.body.state, 'satisfied');
     assert.equal(after.body.receipt, receipt);
@@ -98,7 +101,7 @@ describe('decision API: decide, step up with TOTP, verify the receipt, decide ag
     assert.ok((again.body.reasons as { kind: string; met?: boolean }[]).some((reason) => reason.kind === 'proof' && reason.met === true));
   });
 
-  test('the aal1 token alone still steps up, and a satisfied challenge takes no more answers', async () => {
+  test('the aal1 token alone still steps up', async () => {
     const again = await callApi(server, '/v1/decisions', { key, body: transfer(5000, idToken) });
     assert.equal(again.body.decision, 'step_up');
   });
