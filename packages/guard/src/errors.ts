@@ -44,7 +44,8 @@ export type InvalidTokenReason =
   | 'audience'
   | 'expired'
   | 'not_yet_valid'
-  | 'claims';
+  | 'claims'
+  | 'receipt';
 
 /** A token that is not a valid access token for this API (RFC 6750 `invalid_token`). */
 export class InvalidTokenError extends GuardError {

@@ -3,14 +3,15 @@ import { guardAnswer, type GuardAnswer } from './answer.js';
 import { bearerToken } from './bearer-token.js';
 import { checkAssurance, requiredRank } from './check-assurance.js';
 import { toVerifiedAuth, type VerifiedAuth } from './claims.js';
-import { GuardError } from './errors.js';
+import { GuardError, InvalidTokenError } from './errors.js';
 import { IssuerDirectory } from './issuer-directory.js';
 import { normalizeRequirement, type RequirementFor, type RouteRequirement } from './requirement.js';
 import { expressMiddleware, type ExpressLikeRequest, type ExpressMiddleware } from './adapters/express.js';
 import { fastifyPreHandler, type FastifyLikeRequest, type FastifyPreHandler } from './adapters/fastify.js';
 import { verifyFetchRequest, type FetchVerification } from './adapters/fetch.js';
 import { verifyNodeRequest, type NodeLikeRequest, type NodeLikeResponse } from './adapters/node.js';
-import { createTokenVerifier, type TokenVerifier } from './verify-token.js';
+import { checkReceipt, RECEIPT_TYPE, type ReceiptExpectation, type VerifiedReceipt } from './verify-receipt.js';
+import { createTokenVerifier, type TokenChecks, type TokenVerifier } from './verify-token.js';
 
 /** Asymmetric algorithms only: `none` and HMAC (a shared secret) are never accepted. */
 export const DEFAULT_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'] as const;
@@ -73,6 +74,8 @@ export class StepwiseGuard {
   private readonly realm: string | undefined;
   private readonly clock: () => number;
   private readonly answers = new WeakMap<GuardError, GuardAnswer>();
+  private readonly checks: TokenChecks;
+  private readonly receiptVerifiers = new Map<string, TokenVerifier>();
 
   /** @param options - see {@link GuardOptions} */
   constructor(options: GuardOptions) {
@@ -105,7 +108,47 @@ export class StepwiseGuard {
       acrLifetimes: options.acrLifetimes,
       nowMs,
     });
+    this.checks = checks;
     this.verifyToken = createTokenVerifier(this.directory, checks);
+  }
+
+  /**
+   * Verifies a step-up receipt of the decision API (`typ`
+   * stepwise-receipt+jwt): signature with the issuer's keys, `iss`, `exp`,
+   * its audience (the API key's name), and the decision, action and user
+   * the app expects; then, with a requirement, its `acr`, `amr` and
+   * `auth_time` like an access token's.
+   *
+   * @param receipt - the compact JWT from `GET /v1/challenges/:id`
+   * @param expected - the audience, and the action, decision and subject to match
+   * @param requirement - what the action needs, if it is to be judged again here
+   * @throws {@link GuardError} subclasses: {@link InvalidTokenError} (reason `receipt` for another decision, action or user)
+   * @example
+   * ```ts
+   * const receipt = await guard.verifyReceipt(body.receipt, { audience: 'bank-backend', action: 'transfer.create', decisionId });
+   * ```
+   */
+  async verifyReceipt(receipt: string, expected: ReceiptExpectation, requirement?: RouteRequirement): Promise<VerifiedReceipt> {
+    let verify = this.receiptVerifiers.get(expected.audience);
+    if (!verify) {
+      verify = createTokenVerifier(this.directory, { ...this.checks, audience: [expected.audience], typ: RECEIPT_TYPE });
+      this.receiptVerifiers.set(expected.audience, verify);
+    }
+    let claims;
+    try {
+      claims = await verify(bearerToken(`Bearer ${receipt}`));
+    } catch (error) {
+      if (error instanceof InvalidTokenError && error.reason === 'type') {
+        throw new InvalidTokenError('type', `The token is not a step-up receipt (typ must be ${RECEIPT_TYPE})`);
+      }
+      throw error;
+    }
+    if (requirement) {
+      const metadata = this.directory.metadataNow() ?? (await this.directory.metadata());
+      const refusal = checkAssurance(claims, normalizeRequirement(requirement), metadata, this.clock(), this.tolerance);
+      if (refusal) throw refusal;
+    }
+    return checkReceipt(receipt, claims, expected);
   }
 
   /**

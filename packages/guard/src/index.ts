@@ -8,6 +8,7 @@ export { guardAnswer, type GuardAnswer } from './answer.js';
 export { bearerChallenge } from './challenge.js';
 export { bearerToken } from './bearer-token.js';
 export { ACCESS_TOKEN_TYPE } from './verify-token.js';
+export { RECEIPT_TYPE, type ReceiptExpectation, type VerifiedReceipt } from './verify-receipt.js';
 export { METHOD_ALIASES, type RequirementFor, type RouteRequirement } from './requirement.js';
 export {
   GuardError,

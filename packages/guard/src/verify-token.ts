@@ -19,6 +19,7 @@ const CLAIM_MESSAGES: Readonly<Record<InvalidTokenReason, string>> = {
   expired: 'The access token has expired',
   not_yet_valid: 'The access token is not valid yet',
   claims: 'The access token lacks a required claim or has one of the wrong type',
+  receipt: 'The step-up receipt was issued for another decision, action or user',
 };
 
 /**
@@ -49,6 +50,8 @@ export interface TokenChecks {
   readonly clockToleranceSeconds: number;
   /** Fixed clock for tests, epoch seconds. */
   readonly now?: (() => number) | undefined;
+  /** The JWT `typ` header required; default {@link ACCESS_TOKEN_TYPE}. */
+  readonly typ?: string;
 }
 
 /** Verifies one compact JWT access token and returns its claims. */
@@ -75,7 +78,7 @@ export function createTokenVerifier(directory: IssuerDirectory, checks: TokenChe
     issuer: checks.issuer,
     audience: checks.audience as string | string[],
     algorithms: checks.algorithms as string[],
-    typ: ACCESS_TOKEN_TYPE,
+    typ: checks.typ ?? ACCESS_TOKEN_TYPE,
     clockTolerance: checks.clockToleranceSeconds,
     requiredClaims: ['sub', 'exp'],
   };

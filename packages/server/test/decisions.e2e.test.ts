@@ -4,6 +4,7 @@
 // again with the receipt allows.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createGuard } from '@stepwise/guard';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { DEMO_USER } from '../src/index.js';
 import { callApi, startDecisionServer } from './support/decision-kit.js';
@@ -86,6 +87,11 @@ describe('decision API: decide, step up with TOTP, verify the receipt, decide ag
     assert.equal(payload.decision_id, first.body.decision_id);
     assert.equal(payload.action, 'transfer.create');
     assert.ok(Math.abs(Number(payload.auth_time) - Date.now() / 1000) < 30);
+
+    // What the app does with it: @stepwise/guard checks it was issued for this decision and action.
+    const verified = await createGuard({ issuer: server.issuer, audience: 'unused' })
+      .verifyReceipt(receipt, { audience: keyName, action: 'transfer.create', decisionId: String(first.body.decision_id), subject }, { acr: 'aal2', maxAge: 300 });
+    assert.equal(verified.acr, 'aal2');
 
     const second = await callApi(server, `/v1/challenges/${challenge.id}/verify`, { key, body: { method: 'totp', code: totpForStep(totp.secret, totp.step + 1) } });
     assert.equal(second.status, 409);
