@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createGuard, type StepwiseGuard } from '@stepwise/guard';
 import { DEMO_USER } from '../src/index.js';
-import { callApi, startDecisionServer } from './support/decision-kit.js';
+import { startDecisionServer } from './support/decision-kit.js';
 import type { TestServer } from './support/harness.js';
 import { userIdOf } from './support/threat-kit.js';
 

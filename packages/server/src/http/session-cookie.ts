@@ -5,6 +5,7 @@ import { recordAuthentication, verifyPasswordSignIn, type SignInContext } from '
 import type { Services } from '../services.js';
 import type { User } from '../storage/users.js';
 import type { AuthenticationEvent } from '@stepwise/core';
+import { ensureDeviceId } from './device-cookie.js';
 
 /**
  * Sets the first-party session cookie: HttpOnly, SameSite=Lax (it must ride
@@ -98,7 +99,8 @@ export async function signInWithPassword(
 /**
  * Records a first-factor sign-in (a password, a passkey): in the browser's
  * session when it belongs to the same user (a re-authentication), else in a
- * new session whose cookie is set.
+ * new session whose cookie is set. The sign-in also goes into the user's
+ * risk history, with the device cookie (issued when absent).
  *
  * @param request - the request (client IP, user agent)
  * @param reply - the reply (session cookie)
@@ -121,5 +123,9 @@ export async function signInWithEvent(
     user, event, sessionId: sameUser ? existing.session.id : undefined, context: signInContext(request),
   });
   if (newToken) setSessionCookie(reply, services, newToken);
+  const { ip, userAgent } = signInContext(request);
+  await services.risk.recordSignIn({
+    userId: user.id, ip: ip ?? undefined, userAgent: userAgent ?? undefined, deviceId: ensureDeviceId(request, reply, services), time: event.at, succeeded: true,
+  });
   return newToken ?? existing!.token;
 }

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from './database.js';
+
+/** One sign-in as the risk signals remember it. */
+export interface SignInEntry {
+  readonly at: number;
+  readonly ip: string | null;
+  /** ISO 3166-1 alpha-2, from GeoIP; `null` for private addresses or unknown ones. */
+  readonly country: string | null;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+  readonly deviceId: string | null;
+}
+
+/** How many sign-ins are kept per user: enough to learn hours and places, bounded so the table stays small. */
+export const SIGN_IN_HISTORY_LIMIT = 200;
+
+const columns = ['at', 'ip', 'country', 'latitude', 'longitude', 'device_id'] as const;
+
+function toEntry(row: { at: number; ip: string | null; country: string | null; latitude: number | null; longitude: number | null; device_id: string | null }): SignInEntry {
+  return { at: row.at, ip: row.ip, country: row.country, latitude: row.latitude, longitude: row.longitude, deviceId: row.device_id };
+}
+
+/**
+ * Adds a sign-in to a user's history and drops the oldest beyond
+ * {@link SIGN_IN_HISTORY_LIMIT}.
+ *
+ * @param db - database
+ * @param userId - who signed in
+ * @param entry - when, from where, on which device
+ * @example
+ * ```ts
+ * await addSignIn(db, user.id, { at: now, ip: '8.8.8.8', country: 'US', latitude: 39.8, longitude: -98.6, deviceId });
+ * ```
+ */
+export async function addSignIn(db: Db, userId: string, entry: SignInEntry): Promise<void> {
+  await db
+    .insertInto('sign_in_history')
+    .values({
+      id: randomUUID(),
+      user_id: userId,
+      at: entry.at,
+      ip: entry.ip,
+      country: entry.country,
+      latitude: entry.latitude,
+      longitude: entry.longitude,
+      device_id: entry.deviceId,
+    })
+    .execute();
+  const cutoff = await db
+    .selectFrom('sign_in_history')
+    .select('at')
+    .where('user_id', '=', userId)
+    .orderBy('at', 'desc')
+    .offset(SIGN_IN_HISTORY_LIMIT)
+    .limit(1)
+    .executeTakeFirst();
+  if (cutoff) await db.deleteFrom('sign_in_history').where('user_id', '=', userId).where('at', '<=', cutoff.at).execute();
+}
+
+/**
+ * A user's sign-ins, newest first.
+ *
+ * @param db - database
+ * @param userId - whose
+ * @param limit - at most this many
+ * @example
+ * ```ts
+ * const hours = (await listSignIns(db, user.id)).map((entry) => new Date(entry.at * 1000).getUTCHours());
+ * ```
+ */
+export async function listSignIns(db: Db, userId: string, limit = SIGN_IN_HISTORY_LIMIT): Promise<SignInEntry[]> {
+  const rows = await db
+    .selectFrom('sign_in_history')
+    .select(columns)
+    .where('user_id', '=', userId)
+    .orderBy('at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toEntry);
+}
+
+/**
+ * How many sign-ins a user has in their history.
+ *
+ * @param db - database
+ * @param userId - whose
+ * @example
+ * ```ts
+ * if ((await countSignIns(db, user.id)) === 0) return undefined; // first sign-in: nothing to compare with
+ * ```
+ */
+export async function countSignIns(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('sign_in_history')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/**
+ * The user's latest sign-in with a known location at or before `time`.
+ *
+ * @param db - database
+ * @param userId - whose
+ * @param time - seconds; later sign-ins are ignored
+ * @example
+ * ```ts
+ * const previous = await latestLocatedSignIn(db, user.id, now);
+ * ```
+ */
+export async function latestLocatedSignIn(db: Db, userId: string, time: number): Promise<SignInEntry | undefined> {
+  const row = await db
+    .selectFrom('sign_in_history')
+    .select(columns)
+    .where('user_id', '=', userId)
+    .where('at', '<=', time)
+    .where('latitude', 'is not', null)
+    .where('longitude', 'is not', null)
+    .orderBy('at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toEntry(row) : undefined;
+}
+
+/**
+ * The countries a user has signed in from, sorted.
+ *
+ * @param db - database
+ * @param userId - whose
+ * @example
+ * ```ts
+ * const seen = await signInCountries(db, user.id); // ['DE', 'FR']
+ * ```
+ */
+export async function signInCountries(db: Db, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('sign_in_history')
+    .select('country')
+    .distinct()
+    .where('user_id', '=', userId)
+    .where('country', 'is not', null)
+    .execute();
+  return rows.map((row) => row.country!).sort();
+}
