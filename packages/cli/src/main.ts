@@ -1,9 +1,13 @@
 import { parseArgs } from 'node:util';
 import { StepwiseError } from '@stepwise/core';
 import { loadConfig, openDatabase, type StepwiseConfig } from '@stepwise/server';
+import { apiKeysCommand } from './commands/apikeys.js';
 import { clientsCommand } from './commands/clients.js';
+import { InputFileError } from './commands/input-file.js';
 import { keysCommand } from './commands/keys.js';
+import { policyCommand, policyFromFile } from './commands/policy.js';
 import { serve } from './commands/serve.js';
+import { simulate } from './commands/simulate.js';
 import { usersCommand } from './commands/users.js';
 import { processOutput, UsageError, type Output } from './output.js';
 
@@ -21,9 +25,17 @@ Commands:
   clients list                              list clients
   keys rotate                               add a new signing key; the old one stays published until its tokens expire
   keys list                                 list signing keys
+  apikeys create <name> [--return-to URL…]  create a decision API key (printed once) and where its challenges may return to
+  apikeys list                              list API keys: name, id, created, last used, revoked
+  apikeys revoke <name>                     revoke an API key at once
+  policy test <cases.yaml> [--policy FILE]  check the policy against test cases (exit 1 if one fails)
+  policy diff <old.yaml> <new.yaml> --events FILE
+                                            which recorded decisions (NDJSON) the new policy would change
+  simulate <scenario.yaml> [--policy FILE]  replay a user's sign-ins and actions through risk and policy
 
 Options:
   --config FILE    configuration file (default: $STEPWISE_CONFIG, else ./stepwise.yaml if present)
+  --policy FILE    use the policy: section of FILE instead of the configuration's
   -h, --help       show this help
 
 Environment: STEPWISE_ISSUER, STEPWISE_HOST, STEPWISE_PORT, STEPWISE_DATA_DIR, STEPWISE_DATABASE_URL,
@@ -37,7 +49,7 @@ STEPWISE_CONFIG.`;
  *
  * @param argv - arguments after the program name
  * @param output - where to print
- * @returns the exit code: 0 success, 1 failure, 2 bad usage
+ * @returns the exit code: 0 success, 1 failure (or a failed policy test), 2 bad usage or a malformed input file
  * @example
  * ```ts
  * process.exitCode = await main(['users', 'list']);
@@ -57,6 +69,9 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         name: { type: 'string' },
         'redirect-uri': { type: 'string', multiple: true },
         confidential: { type: 'boolean' },
+        'return-to': { type: 'string', multiple: true },
+        policy: { type: 'string' },
+        events: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -79,6 +94,12 @@ export async function main(argv: string[], output: Output = processOutput): Prom
       await serve(config, output);
       return 0;
     }
+    if (command === 'policy') return policyCommand(config, rest, { policy: values.policy, events: values.events }, output);
+    if (command === 'simulate') {
+      if (rest.length !== 1) throw new UsageError('simulate needs one scenario file');
+      await simulate(config, values.policy === undefined ? config.policy : policyFromFile(values.policy, config), rest[0]!, output);
+      return 0;
+    }
     return await withDatabase(config, async (database) => {
       switch (command) {
         case 'users':
@@ -90,6 +111,9 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         case 'keys':
           await keysCommand(config, database, rest, output);
           return 0;
+        case 'apikeys':
+          await apiKeysCommand(database, rest, { returnTo: values['return-to'] ?? [] }, output);
+          return 0;
         default:
           throw new UsageError(`unknown command "${command}"`);
       }
@@ -97,6 +121,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       output.err(`error: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof InputFileError) {
+      output.err(`error: ${error.message} (${error.code})`);
       return 2;
     }
     if (error instanceof StepwiseError) {

@@ -13,3 +13,7 @@ export * as clients from './storage/clients.js';
 export * as apiKeys from './storage/api-keys.js';
 export { totpCodeAt } from './factors/totp.js';
 export { epochSeconds } from './services.js';
+export { createRiskEngine } from './risk/create-risk-engine.js';
+export type { RiskContext, RiskEngine } from './risk/risk-engine.js';
+export * from './policy/policy-input.js';
+export * from './policy/describe-decision.js';

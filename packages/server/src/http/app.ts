@@ -17,6 +17,7 @@ import { registerAccountWebauthnRoutes } from './routes/account-webauthn.js';
 import { registerChallengePages } from './routes/challenge-pages.js';
 import { registerDecisionApi } from './routes/decision-api.js';
 import { registerDevOutboxRoute } from './routes/dev-outbox.js';
+import { registerPlaygroundRoutes } from './routes/playground.js';
 import { registerInteractionRoutes } from './routes/interaction.js';
 import { registerSessionPages } from './routes/session-pages.js';
 import { currentSession } from './session-cookie.js';
@@ -78,6 +79,7 @@ export async function buildApp(services: Services, provider: Provider): Promise<
   registerAccountRecoveryRoutes(app, services);
   registerAccountContactRoutes(app, services);
   registerDevOutboxRoute(app, services);
+  registerPlaygroundRoutes(app, services);
   await mountProvider(app, provider);
   return app;
 }
