@@ -10,7 +10,9 @@ import { createOidcAdapter } from '../storage/oidc-adapter.js';
 import { findUserById } from '../storage/users.js';
 import { renderErrorPage } from '../http/pages/error-page.js';
 import { renderLoggedOutPage, renderLogoutConfirmPage } from '../http/pages/logout-confirm-page.js';
+import { applyLoginPolicy } from './login-policy.js';
 import { judgementTime, requestedAssurance } from './requested-assurance.js';
+import { DEVICE_COOKIE, deviceIdOf } from '../http/device-cookie.js';
 
 /** Discovery field with `{ level: rank }`, so resource servers can compare levels. */
 export const ACR_RANKS_DISCOVERY_FIELD = 'stepwise_acr_ranks';
@@ -54,7 +56,13 @@ function assuranceCheck(services: Services): InstanceType<typeof interactionPoli
     if (oidc.result?.login || !session?.accountId) return Check.NO_NEED_TO_PROMPT;
     const state = await loadSessionState(services, ctx.cookies.get(SESSION_COOKIE, { signed: false }));
     if (!state || state.user.id !== session.accountId) return Check.REQUEST_PROMPT;
-    const requested = requestedAssurance(oidc.params as Record<string, unknown>);
+    const policy = await applyLoginPolicy(services, requestedAssurance(oidc.params as Record<string, unknown>), {
+      clientId: String(oidc.params?.client_id), user: state.user, ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined,
+      deviceId: deviceIdOf(services, ctx.cookies.get(DEVICE_COOKIE, { signed: false }) ?? undefined),
+    });
+    // A refused sign-in goes through the interaction, which ends it with access_denied.
+    if (policy.deny) return Check.REQUEST_PROMPT;
+    const { requested } = policy;
     const resolution = resolveAssurance(state.events, requested, state.enrolled, services.levels, judgementTime(requested, services.now()));
     if (resolution.kind !== 'finish') return Check.REQUEST_PROMPT;
     const unchanged =

@@ -5,7 +5,9 @@ import type { InteractionResults } from 'oidc-provider';
 import { loadSessionState, type SessionState } from '../../flows/session-state.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../flows/totp-enrollment.js';
 import { finishWebauthnAuthentication, startWebauthnAuthentication } from '../../flows/webauthn-authentication.js';
+import { applyLoginPolicy, deniedBy } from '../../oidc/login-policy.js';
 import { judgementTime, requestedAssurance } from '../../oidc/requested-assurance.js';
+import { readDeviceId } from '../device-cookie.js';
 import type { Services } from '../../services.js';
 import { webauthnEnabled } from '../../webauthn/relying-party.js';
 import { renderEnrollTotpPage } from '../pages/enroll-totp-page.js';
@@ -80,10 +82,15 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     return grant!.save();
   }
 
-  function resolve(details: Details, state: SessionState, justAuthenticatedAt?: number) {
-    const requested = requestedAssurance(details.params);
+  async function resolve(request: FastifyRequest, details: Details, state: SessionState, justAuthenticatedAt?: number) {
+    const asked = requestedAssurance(details.params);
+    const { ip, userAgent } = signInContext(request);
+    const policy = await applyLoginPolicy(services, asked, {
+      clientId: String(details.params.client_id), user: state.user, ip: ip ?? undefined, userAgent: userAgent ?? undefined, deviceId: readDeviceId(request, services),
+    });
+    const { requested } = policy;
     const now = judgementTime(requested, services.now(), justAuthenticatedAt);
-    return { requested, now, resolution: resolveAssurance(state.events, requested, state.enrolled, services.levels, now) };
+    return { requested, now, policy, resolution: resolveAssurance(state.events, requested, state.enrolled, services.levels, now) };
   }
 
   async function signInPage(request: FastifyRequest, reply: FastifyReply, details: Details, shown: Shown): Promise<FastifyReply> {
@@ -115,7 +122,8 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     }
     if (!state) return signInPage(request, reply, details, shown);
 
-    const { requested, now, resolution } = resolve(details, state, shown.now);
+    const { requested, now, resolution, policy } = await resolve(request, details, state, shown.now);
+    if (policy.deny) return finish(request, reply, { error: 'access_denied', error_description: deniedBy(policy.reasons) });
     if (requested.essential && !requested.acceptable.some((name) => services.levels.has(name))) {
       return finish(request, reply, { error: 'unmet_authentication_requirements', error_description: 'none of the essential acr values is supported' });
     }
@@ -205,7 +213,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
         await proceed(request, reply, details, undefined, pageError(new SimpleError('ERR_SESSION_REQUIRED')));
         return undefined;
       }
-      const { resolution } = resolve(details, state);
+      const { resolution } = await resolve(request, details, state);
       const offered = resolution.kind === 'ask' ? offeredMethods(resolution.authenticators) : [];
       return {
         details, state, offered, challengeKey: `interaction:${details.uid}`,
