@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_USER } from '../src/index.js';
 import { errorCodeOf } from './support/browser.js';
-import { callApi, startDecisionServer } from './support/decision-kit.js';
+import { callApi, startDecisionServerWithTotp } from './support/decision-kit.js';
 import { browserFor, type TestServer } from './support/harness.js';
-import { addUser, enrollTotp, signIn, stepWithMargin, userIdOf, type Enrolled } from './support/threat-kit.js';
+import { addUser, signIn, type Enrolled } from './support/threat-kit.js';
 import { totpForStep } from './support/totp-reference.js';
 
 describe('the hosted challenge page', () => {
@@ -18,9 +18,7 @@ describe('the hosted challenge page', () => {
   let totp: Enrolled;
 
   before(async () => {
-    ({ server, key } = await startDecisionServer());
-    subject = await userIdOf(server, DEMO_USER.username);
-    totp = await enrollTotp((await signIn(server)).browser, server.issuer, await stepWithMargin(20));
+    ({ server, key, subject, totp } = await startDecisionServerWithTotp());
   });
   after(async () => server.destroy());
 

@@ -6,18 +6,10 @@
 // bad input giving anything but a 400 naming the field.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { StepwiseYaml } from '../src/config/load.js';
+import { ISSUE_POLICY } from './support/decision-kit.js';
 import { startTestServer, type TestServer } from './support/harness.js';
 
-const POLICY = {
-  default: { acr: 'aal1' },
-  rules: [
-    { name: 'large-transfer', when: 'action == "transfer.create" && resource.amount > 1000', require: { acr: 'aal2', max_age: 300 } },
-    { name: 'account-changes', when: 'action.startsWith("account.")', require: { acr: 'aal2', max_age: 300, methods: ['phishing_resistant'] } },
-    { name: 'risky-context', when: 'risk.level == "high"', require: { acr: 'aal2', max_age: 0 } },
-    { name: 'blocked-network', when: '"untrusted_ip" in risk.codes', deny: true },
-  ],
-} as unknown as StepwiseYaml['policy'];
+const POLICY = ISSUE_POLICY;
 
 interface DecisionJson {
   decision: string;

@@ -4,10 +4,9 @@
 // receipt. A code accepted once cannot be replayed into it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_USER } from '../src/index.js';
-import { callApi, startDecisionServer } from './support/decision-kit.js';
+import { callApi, startDecisionServerWithTotp } from './support/decision-kit.js';
 import type { TestServer } from './support/harness.js';
-import { enrollTotp, signIn, stepWithMargin, userIdOf, wrongCodes, type Enrolled } from './support/threat-kit.js';
+import { wrongCodes, type Enrolled } from './support/threat-kit.js';
 import { totpForStep } from './support/totp-reference.js';
 
 describe('threat: guessing and replaying codes for a challenge', () => {
@@ -17,9 +16,7 @@ describe('threat: guessing and replaying codes for a challenge', () => {
   let totp: Enrolled;
 
   before(async () => {
-    ({ server, key } = await startDecisionServer());
-    subject = await userIdOf(server, DEMO_USER.username);
-    totp = await enrollTotp((await signIn(server)).browser, server.issuer, await stepWithMargin(20));
+    ({ server, key, subject, totp } = await startDecisionServerWithTotp());
   });
   after(async () => server.destroy());
 

@@ -1,7 +1,8 @@
 // Shared by the decision API tests: a server with the issue's policy, an API
 // key, and JSON calls to /v1.
-import { apiKeys, epochSeconds } from '../../src/index.js';
+import { apiKeys, DEMO_USER, epochSeconds } from '../../src/index.js';
 import { startTestServer, type TestServer } from './harness.js';
+import { enrollTotp, signIn, stepWithMargin, userIdOf, type Enrolled } from './threat-kit.js';
 
 /** The policy of issue 5, as a YAML-shaped override. */
 export const ISSUE_POLICY = {
@@ -18,6 +19,14 @@ export const ISSUE_POLICY = {
 export interface JsonAnswer {
   readonly status: number;
   readonly body: Record<string, unknown>;
+}
+
+/** A decision server whose demo user has an authenticator app, enrolled in a signed-in browser. */
+export async function startDecisionServerWithTotp(): Promise<{ server: TestServer; key: string; keyName: string; subject: string; totp: Enrolled }> {
+  const started = await startDecisionServer();
+  const subject = await userIdOf(started.server, DEMO_USER.username);
+  const totp = await enrollTotp((await signIn(started.server)).browser, started.server.issuer, await stepWithMargin(20));
+  return { ...started, subject, totp };
 }
 
 /** A test server with the issue's policy and one API key. */
