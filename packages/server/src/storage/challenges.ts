@@ -3,6 +3,9 @@ import type { AuthenticationEvent, ProvenAssurance, Requirement } from '@stepwis
 import type { Db } from './database.js';
 import type { ChallengesTable } from './schema.js';
 
+/** How long past its expiry a challenge row is kept (its receipt can be read until then), counted from a new challenge's creation. */
+export const CHALLENGE_RETENTION_SECONDS = 86_400;
+
 /** The life of a challenge: pending → satisfied | failed | expired. */
 export type ChallengeState = 'pending' | 'satisfied' | 'failed' | 'expired';
 
@@ -49,7 +52,9 @@ function toChallenge(row: Selectable<ChallengesTable>, now: number): Challenge {
 }
 
 /**
- * Stores a new pending challenge.
+ * Stores a new pending challenge. Every step-up decision makes one, so
+ * each new challenge deletes those that expired more than a day before it
+ * was created (the decision itself stays, with its reasons).
  *
  * @param db - database
  * @param challenge - its fields
@@ -62,6 +67,7 @@ export async function insertChallenge(
   db: Db,
   challenge: Pick<Challenge, 'id' | 'decisionId' | 'apiKeyId' | 'userId' | 'action' | 'requirement' | 'returnTo' | 'createdAt' | 'expiresAt' | 'priorEvents'>,
 ): Promise<void> {
+  await db.deleteFrom('challenges').where('expires_at', '<', challenge.createdAt - CHALLENGE_RETENTION_SECONDS).execute();
   await db.insertInto('challenges').values({
     id: challenge.id,
     decision_id: challenge.decisionId,
