@@ -1,15 +1,17 @@
-// GeoIP: what the shipped CC0 country database says about well-known public
-// addresses (checked against the file itself), that private and loopback
-// addresses never get a country (the database holds a stray entry placing
-// 192.168.0.0/16 in Australia), that a City database's own coordinates are
-// used, and that a bad database path stops start-up.
+// GeoIP: what the shipped public-domain (PDDL) country database says about
+// well-known public addresses (checked against the file itself: it gives the
+// country a network's autonomous system is registered in, so Cloudflare's
+// anycast 1.1.1.1 is the United States), that private and loopback addresses
+// never get a country (a database may hold stray entries for them; the one
+// shipped before placed 192.168.0.0/16 in Australia), that a City database's
+// own coordinates are used, and that a bad database path stops start-up.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError } from '@stepwise/core';
-import type { Reader, Response } from 'maxmind';
+import maxmind, { type Reader, type Response } from 'maxmind';
 import { COUNTRY_CENTROIDS, countryCentroid } from '../src/risk/country-centroids.js';
 import { haversineKm } from '../src/risk/geo-distance.js';
 import { BUNDLED_GEOIP_DATABASE, COUNTRY_UNCERTAINTY_KM, geoIpOf, openGeoIp } from '../src/risk/geoip.js';
@@ -20,17 +22,25 @@ describe('the shipped country database', () => {
     const geoip = await openGeoIp(null);
     assert.equal(geoip.databaseType, 'country ipvAll');
     const countries = Object.fromEntries(
-      ['8.8.8.8', '1.1.1.1', '9.9.9.9', '2001:4860:4860::8888', '81.2.69.142', '133.242.0.1', '193.0.6.139'].map((ip) => [ip, geoip.locate(ip)?.country]),
+      ['8.8.8.8', '1.1.1.1', '9.9.9.9', '2001:4860:4860::8888', '81.2.69.142', '133.242.0.1', '193.0.6.139', '139.130.4.5', '130.104.1.1'].map((ip) => [ip, geoip.locate(ip)?.country]),
     );
     assert.deepEqual(countries, {
       '8.8.8.8': 'US',
-      '1.1.1.1': 'AU',
+      '1.1.1.1': 'US',
       '9.9.9.9': 'US',
       '2001:4860:4860::8888': 'US',
       '81.2.69.142': 'GB',
       '133.242.0.1': 'JP',
       '193.0.6.139': 'NL',
+      '139.130.4.5': 'AU',
+      '130.104.1.1': 'BE',
     });
+  });
+
+  test('is the public-domain IPtoASN database, with no entries for private ranges', async () => {
+    assert.match(BUNDLED_GEOIP_DATABASE, /@ip-location-db\/iptoasn-country-mmdb\/iptoasn-country\.mmdb$/);
+    const reader = await maxmind.open(BUNDLED_GEOIP_DATABASE);
+    for (const ip of ['192.168.1.1', '10.0.0.1', '127.0.0.1']) assert.equal(reader.get(ip), null, ip);
   });
 
   test('a country-only record is placed at the country centre, with the country allowance', async () => {

@@ -1,7 +1,7 @@
 // The risk engine's signals, each found and not found with its evidence, on
 // SQLite and on PostgreSQL (STEPWISE_TEST_POSTGRES_URL, or a temporary
 // server); the deny-list parser's errors; the engine end to end (two signals
-// firing sum their weights into the score and level).
+// firing sum their weights into the score and level); `risk.new_for`.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { ConfigError } from '@stepwise/core';
 import { loadConfig, type StepwiseConfig } from '../src/config/load.js';
+import { readRisk } from '../src/config/policy-load.js';
 import { createRiskEngine } from '../src/risk/create-risk-engine.js';
 import { loadDenyLists, parseDenyList } from '../src/risk/deny-lists.js';
 import { openGeoIp, type GeoIp } from '../src/risk/geoip.js';
@@ -34,7 +35,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'stepwise-risk-'));
 /** 2030-01-15 at `hour`:00 UTC, in seconds. */
 const at = (hour: number, day = 15) => Date.UTC(2030, 0, day, hour) / 1000;
 const US = '8.8.8.8';
-const AU = '1.1.1.1';
+const AU = '139.130.4.5'; // Telstra
+/** `risk.new_for`'s default: a day. */
+const NEW_FOR = 86_400;
 const NL = '193.0.6.139';
 const BE = '130.104.1.1';
 
@@ -99,6 +102,15 @@ describe('deny lists', () => {
   });
 });
 
+describe('risk.new_for', () => {
+  test('a day by default; a duration; not zero', () => {
+    assert.equal(readRisk(undefined, '/').newForSeconds, 86_400);
+    assert.equal(readRisk({ new_for: '2h' }, '/').newForSeconds, 7200);
+    assert.equal(readRisk({ new_for: 600 }, '/').newForSeconds, 600);
+    assert.throws(() => readRisk({ new_for: 0 }, '/'), (error: unknown) => error instanceof ConfigError && error.key === 'risk.new_for');
+  });
+});
+
 describe('usual hours', () => {
   test('hours seen twice, and the hour either side, wrapping at midnight', () => {
     assert.deepEqual(usualHours([at(9), at(9, 16), at(14)]), [8, 9, 10]);
@@ -135,7 +147,7 @@ function signalSuite(name: string, open: () => Promise<Database>, cleanup?: () =
 
     test('new_device: nothing on a first sign-in; an unknown or missing id after; a known id is fine', async () => {
       const userId = await newUser();
-      const signal = newDeviceSignal(db);
+      const signal = newDeviceSignal(db, NEW_FOR);
       assert.equal(await signal.evaluate({ userId, deviceId: 'laptop', time: at(9) }), undefined);
       await record({ userId, deviceId: 'laptop', time: at(9) });
       assert.equal(await signal.evaluate({ userId, deviceId: 'laptop', time: at(10) }), undefined);
@@ -145,9 +157,30 @@ function signalSuite(name: string, open: () => Promise<Database>, cleanup?: () =
       assert.deepEqual((await signal.evaluate({ userId, time: at(10) }))?.evidence, { device_id_known: false, known_devices: 1 });
     });
 
+    test('new_device: a device first seen within new_for is still new; the device the history began with is not', async () => {
+      const userId = await newUser();
+      const signal = newDeviceSignal(db, NEW_FOR);
+      await record({ userId, deviceId: 'laptop', time: at(9) });
+      assert.equal(await signal.evaluate({ userId, deviceId: 'laptop', time: at(9) }), undefined, 'the very first sign-in is the baseline');
+      await record({ userId, deviceId: 'phone', time: at(12) });
+      const recent = { code: 'new_device', evidence: { device_id_known: true, first_seen: '2030-01-15T12:00:00.000Z', new_for_seconds: NEW_FOR } };
+      assert.deepEqual(await signal.evaluate({ userId, deviceId: 'phone', time: at(12) }), recent, 'recorded at the same instant');
+      assert.deepEqual(await signal.evaluate({ userId, deviceId: 'phone', time: at(11, 16) }), recent, '23 hours on');
+      assert.equal(await signal.evaluate({ userId, deviceId: 'phone', time: at(12, 16) }), undefined, 'new_for has passed');
+      assert.equal(await signal.evaluate({ userId, deviceId: 'laptop', time: at(13) }), undefined);
+
+      // A history that began with sign-ins without a device id: the first device is new too.
+      const other = await newUser();
+      await record({ userId: other, time: at(9) });
+      await record({ userId: other, deviceId: 'tablet', time: at(10) });
+      assert.deepEqual((await signal.evaluate({ userId: other, deviceId: 'tablet', time: at(10) }))?.evidence, {
+        device_id_known: true, first_seen: '2030-01-15T10:00:00.000Z', new_for_seconds: NEW_FOR,
+      });
+    });
+
     test('new_country: a country not in the history; nothing without history or without a country', async () => {
       const userId = await newUser();
-      const signal = newCountrySignal(db, geoip);
+      const signal = newCountrySignal(db, geoip, NEW_FOR);
       assert.equal(await signal.evaluate({ userId, ip: AU, time: at(9) }), undefined);
       await record({ userId, ip: US, time: at(9) });
       assert.deepEqual(await signal.evaluate({ userId, ip: AU, time: at(10) }), {
@@ -158,14 +191,29 @@ function signalSuite(name: string, open: () => Promise<Database>, cleanup?: () =
       assert.equal(await signal.evaluate({ userId, time: at(10) }), undefined);
     });
 
+    test('new_country: a country first seen within new_for is still new; the country the history began in is not', async () => {
+      const userId = await newUser();
+      const signal = newCountrySignal(db, geoip, NEW_FOR);
+      await record({ userId, ip: US, time: at(9) });
+      assert.equal(await signal.evaluate({ userId, ip: US, time: at(9) }), undefined, 'the very first sign-in is the baseline');
+      await record({ userId, ip: AU, time: at(12) });
+      const recent = { code: 'new_country', evidence: { ip: AU, country: 'AU', first_seen: '2030-01-15T12:00:00.000Z', new_for_seconds: NEW_FOR, known_countries: ['US'] } };
+      assert.deepEqual(await signal.evaluate({ userId, ip: AU, time: at(12) }), recent, 'recorded at the same instant');
+      assert.deepEqual(await signal.evaluate({ userId, ip: AU, time: at(11, 16) }), recent, '23 hours on');
+      assert.equal(await signal.evaluate({ userId, ip: AU, time: at(12, 16) }), undefined, 'new_for has passed');
+      assert.equal(await signal.evaluate({ userId, ip: US, time: at(13) }), undefined);
+      assert.deepEqual((await signal.evaluate({ userId, ip: NL, time: at(13) }))?.evidence, { ip: NL, country: 'NL', known_countries: ['AU', 'US'] });
+    });
+
     test('impossible_travel: US then Australia an hour later; a day later is fine', async () => {
       const userId = await newUser();
-      const signal = impossibleTravelSignal(db, geoip, 1000);
+      const signal = impossibleTravelSignal(db, geoip, 1000, NEW_FOR);
       assert.equal(await signal.evaluate({ userId, ip: AU, time: at(9) }), undefined);
       await record({ userId, ip: US, time: at(9) });
       const finding = await signal.evaluate({ userId, ip: AU, time: at(10) });
       assert.equal(finding?.code, 'impossible_travel');
-      const evidence = finding!.evidence as { from: unknown; to: unknown; hours: number; allowance_km: number; distance_km: number; speed_kmh: number };
+      const evidence = finding!.evidence as { pair: string; from: unknown; to: unknown; hours: number; allowance_km: number; distance_km: number; speed_kmh: number };
+      assert.equal(evidence.pair, 'last_sign_in_to_request');
       assert.deepEqual(evidence.from, { country: 'US', at: '2030-01-15T09:00:00.000Z' });
       assert.deepEqual(evidence.to, { country: 'AU' });
       assert.equal(evidence.hours, 1);
@@ -175,9 +223,27 @@ function signalSuite(name: string, open: () => Promise<Database>, cleanup?: () =
       assert.equal(await signal.evaluate({ userId, ip: AU, time: at(9, 16) }), undefined);
     });
 
+    test('impossible_travel: once the far sign-in is recorded, the jump to it is judged while it lies within new_for', async () => {
+      const userId = await newUser();
+      const signal = impossibleTravelSignal(db, geoip, 1000, NEW_FOR);
+      await record({ userId, ip: US, time: at(9) });
+      await record({ userId, ip: AU, time: at(10) });
+      for (const context of [{ userId, ip: AU, time: at(10) }, { userId, ip: AU, time: at(10) + 30 }, { userId, time: at(10) + 60 }]) {
+        const finding = await signal.evaluate(context);
+        const evidence = finding?.evidence as { pair: string; from: unknown; to: unknown; hours: number; allowance_km: number } | undefined;
+        assert.equal(evidence?.pair, 'previous_sign_in_to_last_sign_in', JSON.stringify(context));
+        assert.deepEqual([evidence.from, evidence.to, evidence.hours, evidence.allowance_km], [
+          { country: 'US', at: '2030-01-15T09:00:00.000Z' }, { country: 'AU', at: '2030-01-15T10:00:00.000Z' }, 1, 2000,
+        ]);
+      }
+      // The request itself being far from the last sign-in comes first.
+      assert.equal((await signal.evaluate({ userId, ip: US, time: at(11) }))?.evidence.pair, 'last_sign_in_to_request');
+      assert.equal(await signal.evaluate({ userId, ip: AU, time: at(11, 16) }), undefined, 'new_for has passed since the jump');
+    });
+
     test('impossible_travel: neighbouring countries minutes apart, the same country, private addresses: nothing', async () => {
       const userId = await newUser();
-      const signal = impossibleTravelSignal(db, geoip, 1000);
+      const signal = impossibleTravelSignal(db, geoip, 1000, NEW_FOR);
       await record({ userId, ip: NL, time: at(9) });
       assert.equal(await signal.evaluate({ userId, ip: BE, time: at(9) + 600 }), undefined);
       assert.equal(await signal.evaluate({ userId, ip: NL, time: at(9) }), undefined);
@@ -259,6 +325,11 @@ function signalSuite(name: string, open: () => Promise<Database>, cleanup?: () =
 
       const home = await engine.assess({ userId, ip: US, deviceId: 'laptop', time: at(10) });
       assert.deepEqual([home.score, home.level, home.signals], [0, 'low', []]);
+
+      const brief = await createRiskEngine(configWith({ newForSeconds: 600 }), db, pino({ level: 'silent' }));
+      await brief.recordSignIn({ userId, ip: US, deviceId: 'phone', time: at(11), succeeded: true });
+      assert.deepEqual((await brief.assess({ userId, ip: US, deviceId: 'phone', time: at(11) + 599 })).signals.map((signal) => signal.code), ['new_device']);
+      assert.deepEqual((await brief.assess({ userId, ip: US, deviceId: 'phone', time: at(11) + 600 })).signals, [], 'risk.new_for is the engine\'s window');
     });
   });
 }
@@ -277,7 +348,16 @@ describe('on PostgreSQL', () => {
   const admin = async (query: string) => {
     const client = new pg.Client({ connectionString: postgresUrl });
     await client.connect();
-    try { await client.query(query); } finally { await client.end(); }
+    try { return (await client.query(query)).rows; } finally { await client.end(); }
+  };
+  // A closed pool has only asked its connections to end; stopping the server
+  // before they have would reach them as an uncaught 57P01 error.
+  const connectionsGone = async () => {
+    for (let tries = 0; tries < 100; tries++) {
+      const [row] = await admin(`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`);
+      if (row?.n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
   before(async () => {
     postgresUrl = process.env.STEPWISE_TEST_POSTGRES_URL ?? '';
@@ -286,12 +366,15 @@ describe('on PostgreSQL', () => {
       postgresUrl = server.url;
     }
   });
-  after(async () => { await server?.stop(); });
+  after(async () => {
+    if (server) await connectionsGone();
+    await server?.stop();
+  });
 
   signalSuite('signals', async () => {
     await admin(`create schema ${schema}`);
     const url = new URL(postgresUrl);
     url.searchParams.set('options', `-c search_path=${schema}`);
     return openDatabase(url.toString());
-  }, () => admin(`drop schema ${schema} cascade`));
+  }, async () => { await admin(`drop schema ${schema} cascade`); });
 });

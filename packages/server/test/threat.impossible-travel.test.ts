@@ -15,7 +15,7 @@ import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE } from '../src/http/device-cookie.
 import { listSignIns } from '../src/storage/sign-in-history.js';
 
 const HOME = '8.8.8.8'; // the United States, in the shipped database
-const FAR = '1.1.1.1'; // Australia
+const FAR = '139.130.4.5'; // Australia (Telstra)
 
 /** Signs in with the password through the real routes, from `ip`, with the cookies given; returns the cookies set. */
 async function signInFrom(server: TestServer, ip: string, cookies: Record<string, string> = {}): Promise<Record<string, { value: string; header: string }>> {

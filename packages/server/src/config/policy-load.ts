@@ -86,6 +86,7 @@ export function readRisk(raw: z.output<typeof riskSchema> | undefined, baseDir: 
   return {
     weights: { ...DEFAULT_RISK.weights, ...raw?.weights },
     thresholds: raw?.thresholds ?? DEFAULT_RISK.thresholds,
+    newForSeconds: raw?.new_for === undefined ? DEFAULT_RISK.newForSeconds : parseDuration(raw.new_for, 'risk.new_for'),
     denyLists: (raw?.untrusted_ip?.lists ?? []).map((file) => resolve(baseDir, file)),
     geoipDatabase: raw?.geoip ? resolve(baseDir, raw.geoip.database) : null,
     maxSpeedKmh: raw?.impossible_travel?.max_speed_kmh ?? DEFAULT_RISK.maxSpeedKmh,

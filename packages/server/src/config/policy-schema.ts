@@ -40,6 +40,7 @@ const weight = z.number({ error: 'must be a number from 0 to 100' }).min(0, { er
 export const riskSchema = strict({
   weights: z.record(z.string(), weight, { error: 'must map signal codes to weights' }).optional(),
   thresholds: strict({ medium: weight, high: weight }).optional(),
+  new_for: seconds.optional(),
   untrusted_ip: strict({ lists: z.array(nonEmpty, { error: 'must be a list of files' }) }).optional(),
   geoip: strict({ database: nonEmpty }).optional(),
   impossible_travel: strict({ max_speed_kmh: z.number().positive({ error: 'must be a positive number' }) }).optional(),
@@ -71,9 +72,17 @@ export function defaultPolicy(levels: LevelSet): PolicyDefinition {
 export interface RiskConfig {
   readonly weights: Readonly<Record<string, number>>;
   readonly thresholds: { readonly medium: number; readonly high: number };
+  /**
+   * How long a device or country first seen recently still counts as new,
+   * and how recent a sign-in must be for `impossible_travel` to judge the
+   * jump that led to it. A sign-in is recorded before the decisions that
+   * follow it, so without this the attacker's own sign-in would make their
+   * device and country known.
+   */
+  readonly newForSeconds: number;
   /** Files of CIDR ranges (one per line, `#` comments): Tor exits, Spamhaus DROP, your own. */
   readonly denyLists: readonly string[];
-  /** A MaxMind-format database (Country or City); `null`: the CC0 country database that ships with Stepwise. */
+  /** A MaxMind-format database (Country or City); `null`: the public-domain (PDDL) country database that ships with Stepwise. */
   readonly geoipDatabase: string | null;
   readonly maxSpeedKmh: number;
   /** Sign-ins a user needs before `unusual_hour` judges their hours. */
@@ -93,6 +102,7 @@ export interface DecisionsConfig {
 export const DEFAULT_RISK: RiskConfig = {
   weights: DEFAULT_RISK_SCORING.weights,
   thresholds: DEFAULT_RISK_SCORING.thresholds,
+  newForSeconds: 86_400,
   denyLists: [],
   geoipDatabase: null,
   maxSpeedKmh: 1000,

@@ -37,10 +37,10 @@ export async function createRiskEngine(config: StepwiseConfig, db: Db, logger: L
     'risk signals loaded',
   );
   const signals: RiskSignal<RiskContext>[] = [
-    newDeviceSignal(db),
+    newDeviceSignal(db, risk.newForSeconds),
     untrustedIpSignal(denyLists),
-    newCountrySignal(db, geoip),
-    impossibleTravelSignal(db, geoip, risk.maxSpeedKmh),
+    newCountrySignal(db, geoip, risk.newForSeconds),
+    impossibleTravelSignal(db, geoip, risk.maxSpeedKmh, risk.newForSeconds),
     unusualHourSignal(db, risk.unusualHourMinHistory),
     failedAttemptsSignal(db, risk.failedAttempts),
   ];

