@@ -8,7 +8,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { pino } from 'pino';
 import { ConfigError } from '@stepwise/core';
 import { loadConfig, type StepwiseConfig } from '../src/config/load.js';
@@ -29,7 +28,7 @@ import { openDatabase, type Database, type Db } from '../src/storage/database.js
 import { countKnownDevices } from '../src/storage/known-devices.js';
 import { addSignIn, countSignIns, listSignIns, SIGN_IN_HISTORY_LIMIT } from '../src/storage/sign-in-history.js';
 import { createUser } from '../src/storage/users.js';
-import { startTemporaryPostgres, type TemporaryPostgres } from './support/postgres.js';
+import { describeOnPostgres } from './support/postgres.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'stepwise-risk-'));
 /** 2030-01-15 at `hour`:00 UTC, in seconds. */
@@ -341,40 +340,4 @@ async function listUsername(db: Db, userId: string): Promise<string> {
 
 signalSuite('signals on SQLite', () => openDatabase('sqlite::memory:'));
 
-describe('on PostgreSQL', () => {
-  let server: TemporaryPostgres | undefined;
-  let postgresUrl = '';
-  const schema = `stepwise_risk_${randomUUID().replaceAll('-', '')}`;
-  const admin = async (query: string) => {
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    try { return (await client.query(query)).rows; } finally { await client.end(); }
-  };
-  // A closed pool has only asked its connections to end; stopping the server
-  // before they have would reach them as an uncaught 57P01 error.
-  const connectionsGone = async () => {
-    for (let tries = 0; tries < 100; tries++) {
-      const [row] = await admin(`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`);
-      if (row?.n === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  before(async () => {
-    postgresUrl = process.env.STEPWISE_TEST_POSTGRES_URL ?? '';
-    if (!postgresUrl) {
-      server = await startTemporaryPostgres();
-      postgresUrl = server.url;
-    }
-  });
-  after(async () => {
-    if (server) await connectionsGone();
-    await server?.stop();
-  });
-
-  signalSuite('signals', async () => {
-    await admin(`create schema ${schema}`);
-    const url = new URL(postgresUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    return openDatabase(url.toString());
-  }, async () => { await admin(`drop schema ${schema} cascade`); });
-});
+describeOnPostgres('on PostgreSQL', ({ open, drop }) => signalSuite('signals', open, drop));

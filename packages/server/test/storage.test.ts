@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import pg from 'pg';
 import type { StepwiseError } from '@stepwise/core';
 import { migrateToLatest, openDatabase, type Database, type Db } from '../src/storage/database.js';
 import * as users from '../src/storage/users.js';
@@ -20,7 +19,7 @@ import * as attempts from '../src/storage/attempts.js';
 import * as keys from '../src/storage/signing-keys.js';
 import * as clients from '../src/storage/clients.js';
 import { createOidcAdapter, pruneExpiredOidcModels } from '../src/storage/oidc-adapter.js';
-import { startTemporaryPostgres, type TemporaryPostgres } from './support/postgres.js';
+import { describeOnPostgres } from './support/postgres.js';
 
 const code = (expected: string) => (err: unknown) => (err as StepwiseError).code === expected;
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -249,36 +248,7 @@ repositorySuite('sqlite file', () => openDatabase(`sqlite:${join(tmp, 'suite', '
 // PostgreSQL is never skipped: STEPWISE_TEST_POSTGRES_URL names a server to use,
 // otherwise a temporary one is started from Debian's packaged binaries, and the
 // suite fails (saying what to install) when there are none.
-describe('postgres', () => {
-  let server: TemporaryPostgres | undefined;
-  let postgresUrl = '';
-  const schema = `stepwise_test_${randomUUID().replaceAll('-', '')}`;
-  const admin = () => new pg.Client({ connectionString: postgresUrl });
-  before(async () => {
-    const configured = process.env.STEPWISE_TEST_POSTGRES_URL;
-    if (configured) postgresUrl = configured;
-    else {
-      server = await startTemporaryPostgres();
-      postgresUrl = server.url;
-    }
-  });
-  after(async () => { await server?.stop(); });
-
-  repositorySuite('repositories', async () => {
-    const client = admin();
-    await client.connect();
-    await client.query(`create schema ${schema}`);
-    await client.end();
-    const url = new URL(postgresUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    return openDatabase(url.toString());
-  }, async () => {
-    const client = admin();
-    await client.connect();
-    await client.query(`drop schema ${schema} cascade`);
-    await client.end();
-  });
-});
+describeOnPostgres('postgres', ({ open, drop }) => repositorySuite('repositories', open, drop));
 
 describe('opening databases', () => {
   test('an unknown scheme is a configuration error', async () => {

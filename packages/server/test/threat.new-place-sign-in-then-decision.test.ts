@@ -14,14 +14,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/load.js';
 import { createRiskEngine } from '../src/risk/create-risk-engine.js';
 import type { RiskEngine, RiskContext } from '../src/risk/risk-engine.js';
 import { openDatabase, type Database } from '../src/storage/database.js';
 import { createUser } from '../src/storage/users.js';
-import { startTemporaryPostgres, type TemporaryPostgres } from './support/postgres.js';
+import { describeOnPostgres } from './support/postgres.js';
 
 const HOME = '8.8.8.8'; // the United States, in the shipped database
 const FAR = '139.130.4.5'; // Australia (Telstra)
@@ -84,40 +83,4 @@ function threatSuite(name: string, open: () => Promise<Database>, cleanup?: () =
 
 threatSuite('a sign-in from a new place, then a decision (SQLite)', () => openDatabase('sqlite::memory:'));
 
-describe('on PostgreSQL', () => {
-  let server: TemporaryPostgres | undefined;
-  let postgresUrl = '';
-  const schema = `stepwise_newplace_${randomUUID().replaceAll('-', '')}`;
-  const admin = async (query: string) => {
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    try { return (await client.query(query)).rows; } finally { await client.end(); }
-  };
-  // A closed pool has only asked its connections to end; stopping the server
-  // before they have would reach them as an uncaught 57P01 error.
-  const connectionsGone = async () => {
-    for (let tries = 0; tries < 100; tries++) {
-      const [row] = await admin(`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`);
-      if (row?.n === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  before(async () => {
-    postgresUrl = process.env.STEPWISE_TEST_POSTGRES_URL ?? '';
-    if (!postgresUrl) {
-      server = await startTemporaryPostgres();
-      postgresUrl = server.url;
-    }
-  });
-  after(async () => {
-    if (server) await connectionsGone();
-    await server?.stop();
-  });
-
-  threatSuite('a sign-in from a new place, then a decision', async () => {
-    await admin(`create schema ${schema}`);
-    const url = new URL(postgresUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    return openDatabase(url.toString());
-  }, async () => { await admin(`drop schema ${schema} cascade`); });
-});
+describeOnPostgres('on PostgreSQL', ({ open, drop }) => threatSuite('a sign-in from a new place, then a decision', open, drop));

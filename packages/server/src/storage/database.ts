@@ -98,6 +98,11 @@ function openSqlite(location: string): Database {
 
 function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, types: pgTypes });
+  // An idle connection the server ends (a restart, a failover, an operator's
+  // pg_terminate_backend) is reported here; unhandled, it would crash the
+  // process. The pool drops that client and the next query opens another;
+  // errors of queries still reach their callers.
+  pool.on('error', () => {});
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

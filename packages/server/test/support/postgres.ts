@@ -5,11 +5,14 @@
 // `postgres` system user (created by the Debian package) and every command runs
 // through `runuser -u postgres --`.
 import { execFile, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { after, before, describe } from 'node:test';
 import pg from 'pg';
+import { openDatabase, type Database } from '../../src/index.js';
 import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
@@ -222,4 +225,49 @@ export async function startTemporaryPostgres(): Promise<TemporaryPostgres> {
     await stop().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * A describe block on PostgreSQL: the server `STEPWISE_TEST_POSTGRES_URL`
+ * names, or a temporary one started for the block; each `open()` gets a
+ * fresh schema there, which `drop()` removes.
+ *
+ * @param name - the block's name
+ * @param body - declares the tests, given how to open and drop a schema
+ */
+export function describeOnPostgres(name: string, body: (schemas: { open(): Promise<Database>; drop(): Promise<void> }) => void): void {
+  describe(name, () => {
+    let server: TemporaryPostgres | undefined;
+    let postgresUrl = '';
+    let schema = '';
+    const admin = async (query: string) => {
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      try {
+        await client.query(query);
+      } finally {
+        await client.end();
+      }
+    };
+    before(async () => {
+      postgresUrl = process.env.STEPWISE_TEST_POSTGRES_URL ?? '';
+      if (!postgresUrl) {
+        server = await startTemporaryPostgres();
+        postgresUrl = server.url;
+      }
+    });
+    after(async () => { await server?.stop(); });
+    body({
+      async open() {
+        schema = `stepwise_test_${randomUUID().replaceAll('-', '')}`;
+        await admin(`create schema ${schema}`);
+        const url = new URL(postgresUrl);
+        url.searchParams.set('options', `-c search_path=${schema}`);
+        return openDatabase(url.toString());
+      },
+      async drop() {
+        await admin(`drop schema ${schema} cascade`);
+      },
+    });
+  });
 }
