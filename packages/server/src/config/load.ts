@@ -1,16 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import type { Document } from 'yaml';
 import type * as z from 'zod';
-import { ConfigError, DEFAULT_LEVELS, LevelSet, PolicyError, StepwiseError, type CompiledPolicy } from '@stepwise/core';
+import { ConfigError, DEFAULT_LEVELS, LevelSet, PolicyError, StepwiseError } from '@stepwise/core';
 import type { LevelDefinition } from '@stepwise/core';
 import { parseSecretKeys } from '../crypto/secret-box.js';
 import { readDecisions, readPolicy, readRisk } from './policy-load.js';
+import { isMapping, readFile, type FileLayer, type RawObject } from './yaml-file.js';
 import { describeValue, knownKeysAt, rawConfigSchema } from './schema.js';
 import type { ParsedStepwiseYaml, StepwiseConfig, StepwiseYaml } from './schema.js';
 
 export { parseDuration } from './schema.js';
+export { readPolicyFile } from './policy-load.js';
 export type { StepwiseConfig, StepwiseYaml } from './schema.js';
 
 /** Where {@link loadConfig} reads from; every field is optional. */
@@ -57,51 +57,12 @@ const LIST_SETTINGS = new Set(['resources', 'webauthn.origins']);
 const NUMBER_SETTINGS = new Set(['port', 'email.smtp.port']);
 const BOOLEAN_SETTINGS = new Set(['demo', 'outbox']);
 
-type RawObject = Record<string, unknown>;
-
-interface FileLayer {
-  path: string;
-  values: RawObject;
-  lineOf(path: readonly PropertyKey[]): number | undefined;
-}
-
-function isMapping(value: unknown): value is RawObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function selectFile(options: LoadConfigOptions, env: Record<string, string | undefined>, cwd: string): string | null {
   if (options.file === null) return null;
   if (options.file !== undefined) return resolve(cwd, options.file);
   if (env.STEPWISE_CONFIG) return resolve(cwd, env.STEPWISE_CONFIG);
   const fallback = resolve(cwd, 'stepwise.yaml');
   return existsSync(fallback) ? fallback : null;
-}
-
-function readFile(path: string): FileLayer {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter });
-  const problem = doc.errors[0];
-  if (problem) {
-    // The yaml package appends " at line N, column M:" and a code excerpt.
-    const message = problem.message.split(/ at line \d+/)[0] ?? problem.message;
-    throw new ConfigError(path, `line ${problem.linePos?.[0].line ?? '?'}: ${message}`);
-  }
-  const values: unknown = doc.toJS() ?? {};
-  if (!isMapping(values)) throw new ConfigError(path, `must be a mapping of settings, got ${describeValue(values)}`);
-  return {
-    path,
-    values,
-    lineOf(keyPath) {
-      const node = doc.getIn(keyPath as unknown[], true) as { range?: [number, number, number] } | undefined;
-      return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-    },
-  };
 }
 
 // Environment values are strings; only what clearly is a number or a boolean
@@ -391,20 +352,3 @@ function resolveWebauthn(raw: ParsedStepwiseYaml['webauthn'], issuer: URL, named
   return { rpId, rpName, origins };
 }
 
-/**
- * Reads the policy section of a configuration file again (on a change of
- * the file): YAML syntax, shape and conditions are all checked, and every
- * error names its line, so the caller can keep the old policy.
- *
- * @param path - the configuration file
- * @param levels - the levels in force (they are not reloaded)
- * @throws {@link ConfigError} for unreadable or malformed YAML, {@link PolicyError} for a bad policy
- * @example
- * ```ts
- * const policy = readPolicyFile('/srv/stepwise.yaml', services.levels);
- * ```
- */
-export function readPolicyFile(path: string, levels: LevelSet): CompiledPolicy {
-  const file = readFile(path);
-  return readPolicy(file.values.policy, levels, file.lineOf);
-}

@@ -13,6 +13,7 @@ import {
   type riskSchema,
 } from './policy-schema.js';
 import { parseDuration } from './schema.js';
+import { readFile } from './yaml-file.js';
 
 /** Finds the line of a YAML path (from the root of the file), when there is a file. */
 export type LineOf = (path: readonly PropertyKey[]) => number | undefined;
@@ -111,3 +112,21 @@ export function readDecisions(raw: z.output<typeof decisionsSchema> | undefined)
   };
 }
 
+
+/**
+ * Reads the policy section of a configuration file again (on a change of
+ * the file): YAML syntax, shape and conditions are all checked, and every
+ * error names its line, so the caller can keep the old policy.
+ *
+ * @param path - the configuration file
+ * @param levels - the levels in force (they are not reloaded)
+ * @throws {@link ConfigError} for unreadable or malformed YAML, {@link PolicyError} for a bad policy
+ * @example
+ * ```ts
+ * const policy = readPolicyFile('/srv/stepwise.yaml', services.levels);
+ * ```
+ */
+export function readPolicyFile(path: string, levels: LevelSet): CompiledPolicy {
+  const file = readFile(path);
+  return readPolicy(file.values.policy, levels, file.lineOf);
+}

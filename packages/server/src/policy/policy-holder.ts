@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { StepwiseError, type CompiledPolicy, type LevelSet } from '@stepwise/core';
 import type { Logger } from 'pino';
-import { readPolicyFile } from '../config/load.js';
+import { readPolicyFile } from '../config/policy-load.js';
 
 /** The policy in force, replaced when its file changes and the new one is valid. */
 export interface PolicyHolder {
