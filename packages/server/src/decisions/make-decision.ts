@@ -49,7 +49,7 @@ export async function makeDecision(services: Services, apiKey: ApiKey, request: 
   const proof = request.token === undefined ? undefined : await proofOfToken(services, request.token, user.id);
   const { ip, userAgent, deviceId, time, extra } = request.context;
   const at = time ?? now;
-  const risk = await services.risk.assess({ userId: user.id, ip, userAgent, deviceId, time: at });
+  const risk = await services.risk.assess({ userId: user.id, username: user.username, ip, userAgent, deviceId, time: at });
   const session = proof ? { acr: proof.acr, amr: proof.amr, auth_time: proof.authTime } : {};
   const context = {
     ...extra,

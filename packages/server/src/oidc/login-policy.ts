@@ -62,7 +62,7 @@ export function raiseRequest(requested: RequestedAssurance, requirement: { acr: 
  */
 export async function applyLoginPolicy(services: Services, requested: RequestedAssurance, facts: LoginFacts): Promise<LoginPolicyOutcome> {
   const now = services.now();
-  const risk = await services.risk.assess({ userId: facts.user.id, ip: facts.ip, userAgent: facts.userAgent, deviceId: facts.deviceId, time: now });
+  const risk = await services.risk.assess({ userId: facts.user.id, username: facts.user.username, ip: facts.ip, userAgent: facts.userAgent, deviceId: facts.deviceId, time: now });
   const outcome = evaluatePolicy(services.policies.current(), {
     action: 'login',
     resource: { client_id: facts.clientId },

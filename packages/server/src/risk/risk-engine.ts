@@ -5,6 +5,8 @@ import type { RiskConfig } from '../config/policy-schema.js';
 export interface RiskContext {
   /** The user (`sub`). */
   readonly userId: string;
+  /** Their normalized username, when the caller has it (saves a lookup). */
+  readonly username?: string | undefined;
   /** The client's IP address, if known. */
   readonly ip?: string | undefined;
   readonly userAgent?: string | undefined;

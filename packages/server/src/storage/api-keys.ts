@@ -104,16 +104,20 @@ export async function revokeApiKey(db: Db, name: string, now: number): Promise<v
   if (Number(result.numUpdatedRows) === 0) throw new SimpleError('ERR_API_KEY_NOT_FOUND', undefined, { name });
 }
 
+/** `last_used_at` is kept to the minute: a write per call would cost more than the decision. */
+const TOUCH_INTERVAL_SECONDS = 60;
+
 /**
- * Notes when a key was last used (at most once a minute per key).
+ * Notes when a key was last used, at most once a minute per key: the key
+ * read before tells whether the stored time is that old.
  *
  * @param db - database
- * @param id - the key's id
+ * @param key - the key as just read
  * @param now - seconds
  */
-export async function touchApiKey(db: Db, id: string, now: number): Promise<void> {
-  await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now - 60)])).execute();
+export async function touchApiKey(db: Db, key: ApiKey, now: number): Promise<void> {
+  if (key.lastUsedAt !== null && key.lastUsedAt >= now - TOUCH_INTERVAL_SECONDS) return;
+  await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', key.id).execute();
 }
 
 /**

@@ -79,7 +79,7 @@ function openSqlite(location: string): Database {
   if (!inMemory) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   let closed = false;
   return {
     db,
@@ -92,6 +92,31 @@ function openSqlite(location: string): Database {
       // connection; closing here too guarantees the WAL is checkpointed and
       // the -wal/-shm files are removed.
       if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/** Distinct statements kept prepared; the server's queries are far fewer. */
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely's SQLite driver prepares every query again on every call, which
+ * was a tenth of a decision's time. The SQL of each query shape is the
+ * same text each time (values are parameters), so its prepared statement
+ * is reused; SQLite re-prepares by itself after a schema change.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statement = sqlite.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
     },
   };
 }

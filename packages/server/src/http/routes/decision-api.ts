@@ -98,7 +98,7 @@ export function registerDecisionApi(app: FastifyInstance, services: Services): v
     const apiKey = await findApiKey(services.db, match[1]!);
     if (!apiKey) throw new SimpleError('ERR_API_KEY_INVALID');
     API_KEYS.set(request, apiKey);
-    await touchApiKey(services.db, apiKey.id, services.now());
+    await touchApiKey(services.db, apiKey, services.now());
   }
 
   app.post('/v1/decisions', { preHandler: authenticate }, async (request, reply) => {

@@ -49,8 +49,8 @@ export function failedAttemptsSignal(db: Db, settings: RiskConfig['failedAttempt
     code: 'failed_attempts',
     description: 'recent failed sign-in or code attempts for this user or from this address',
     async evaluate(context) {
-      const user = await findUserById(db, context.userId);
-      const keys = failureKeys(user?.username, context.userId, context.ip);
+      const username = context.username ?? (await findUserById(db, context.userId))?.username;
+      const keys = failureKeys(username, context.userId, context.ip);
       const total = async (list: string[]) =>
         (await Promise.all(list.map((key) => countFailures(db, key, context.time, settings.windowSeconds)))).reduce((sum, n) => sum + n, 0);
       const [userFailures, ipFailures] = await Promise.all([total(keys.user), total(keys.ip)]);
