@@ -1,6 +1,6 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`, or
 // `node bench/run.mjs --cpu-prof DIR`): where the time goes, by area
-// (the guard, jose, node internals, GC…) and by function, self and total.
+// (the guard, the server, jose, Kysely and SQLite, node internals, GC…) and by function, self and total.
 // Usage: node bench/lib/cpu-profile.mjs <file.cpuprofile> [top N]
 
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url';
 const AREAS = [
   ['guard', /packages\/guard\/dist\//],
   ['@stepwise/core', /packages\/core\/dist\//],
+  ['@stepwise/server', /packages\/server\/dist\//],
   ['jose', /node_modules\/jose\//],
+  ['cel-js', /node_modules\/@marcbachmann\/cel-js\//],
+  // Kysely's SQLite driver calls better-sqlite3's native prepare and run:
+  // that time shows as its executeQuery and better-sqlite3's prepare.
+  ['kysely', /node_modules\/kysely\//],
+  ['better-sqlite3', /node_modules\/better-sqlite3\//],
+  ['fastify', /node_modules\/(fastify|@fastify\/[^/]+|avvio|find-my-way|light-my-request|fast-json-stringify|secure-json-parse|helmet|pino)\//],
   ['express', /node_modules\/(express|router|body-parser|finalhandler|send|qs|path-to-regexp)\//],
   ['express-oauth2-jwt-bearer', /node_modules\/express-oauth2-jwt-bearer\//],
   ['other npm', /node_modules\//],

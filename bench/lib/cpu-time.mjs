@@ -59,3 +59,22 @@ export function startCpuReading(serverPid) {
     return { serverCpuSeconds, foreignCores: Math.max(0, foreignSeconds / elapsedSeconds) };
   };
 }
+
+/**
+ * Starts a reading of how busy other processes keep the machine while this
+ * process measures itself (a micro-benchmark, no server).
+ *
+ * @returns {() => number | undefined} call when the measurement ends: the cores other processes kept busy
+ */
+export function startForeignReading() {
+  const startedAt = performance.now();
+  const machine = machineBusySeconds();
+  const self = process.cpuUsage();
+  return () => {
+    const machineEnd = machineBusySeconds();
+    if (machine === undefined || machineEnd === undefined) return undefined;
+    const { user, system } = process.cpuUsage(self);
+    const elapsedSeconds = (performance.now() - startedAt) / 1000;
+    return Math.max(0, (machineEnd - machine - (user + system) / 1e6) / elapsedSeconds);
+  };
+}

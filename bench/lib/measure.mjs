@@ -93,6 +93,30 @@ export async function startServer({ name, entry, args = [], nodeArgs = [], layou
 }
 
 /**
+ * Runs a measurement that is not a server (a micro-benchmark) in a child
+ * process pinned like the servers, and returns what its last `RESULT <json>`
+ * line says. Other lines are echoed, prefixed with the name.
+ *
+ * @param {{ name: string, entry: string, args?: string[], nodeArgs?: string[], layout: { pinned: boolean } }} spec
+ * @returns {Promise<unknown>} the parsed JSON
+ * @example
+ * const figures = await runPinned({ name: 'cel', entry: 'bench/policy/evaluate.mjs', args: ['cel', '2', '10'], layout });
+ */
+export async function runPinned({ name, entry, args = [], nodeArgs = [], layout }) {
+  const nodeCommand = [process.execPath, ...nodeArgs, entry, ...args];
+  const [command, ...commandArgs] = layout.pinned ? ['taskset', '-c', SERVER_CORE, ...nodeCommand] : nodeCommand;
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let result;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.startsWith('RESULT ')) result = line.slice('RESULT '.length);
+    else console.log(`  [${name}] ${line}`);
+  });
+  const { code, signal } = await new Promise((resolve) => child.once('close', (exitCode, exitSignal) => resolve({ code: exitCode, signal: exitSignal })));
+  if (code !== 0 || result === undefined) throw new Error(`${name}: exited with code ${code}, signal ${signal}${result === undefined ? ', no RESULT line' : ''}`);
+  return JSON.parse(result);
+}
+
+/**
  * Measures one target: a warm-up, then the measured run. Every response of
  * the measured run must carry `expectStatus`, else it throws: a benchmark of
  * the wrong answer is worse than none.
@@ -101,14 +125,15 @@ export async function startServer({ name, entry, args = [], nodeArgs = [], layou
  * milliseconds); its own histogram rounds to whole milliseconds, too coarse
  * to compare p99s of 2 to 5 ms.
  *
- * @param {{ label: string, url: string, serverPid: number, headers: Record<string, string>, expectStatus: number, durationSeconds: number, warmupSeconds: number, connections: number }} target
+ * @param {{ label: string, url: string, serverPid: number, method?: string, headers: Record<string, string>, body?: string, expectStatus: number, durationSeconds: number, warmupSeconds: number, connections: number }} target
+ *   method and body default to a bodiless GET
  * @returns {Promise<{ rps: number, p50: number, p99: number, requests: number, cpuUsPerRequest?: number, foreignCores?: number }>}
  *   rps is the mean of autocannon's per-second samples; p50/p99 in ms; CPU
  *   figures (Linux only) are the server's CPU µs per request and the cores
  *   other processes kept busy meanwhile
  */
-export async function measure({ label, url, serverPid, headers, expectStatus, durationSeconds, warmupSeconds, connections }) {
-  const base = { url, headers, connections, excludeErrorStats: false };
+export async function measure({ label, url, serverPid, method = 'GET', headers, body, expectStatus, durationSeconds, warmupSeconds, connections }) {
+  const base = { url, method, headers, ...(body === undefined ? {} : { body }), connections, excludeErrorStats: false };
   if (warmupSeconds > 0) await autocannon({ ...base, duration: warmupSeconds });
 
   const latencies = [];

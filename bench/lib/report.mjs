@@ -58,12 +58,13 @@ export function markdownSection({ title, intro, tables, goals }) {
     const withEstimates = goals.some((goal) => goal.estimate !== undefined);
     parts.push(
       missed.length === 0
-        ? `**All ${goals.length} goals are met.**`
+        ? `**${goals.length === 1 ? 'The goal is' : `All ${goals.length} goals are`} met.**`
         : `**${missed.length} of ${goals.length} goals ${missed.length === 1 ? 'is' : 'are'} missed:** ${missed.map((goal) => `${goal.goal} on ${goal.scope} (median ${goal.value})`).join('; ')}.`,
     );
     if (caveats.length > 0) {
       const reasons = [...new Set(caveats.map((goal) => goal.caveat))];
-      parts.push(`**${caveats.length} of these verdicts are unreliable:** ${reasons.join('; ')} (see the notes above).`);
+      const which = goals.length === 1 ? 'This verdict is' : `${caveats.length} of these verdicts ${caveats.length === 1 ? 'is' : 'are'}`;
+      parts.push(`**${which} unreliable:** ${reasons.join('; ')} (see the notes above).`);
     }
     parts.push(
       markdownTable({
