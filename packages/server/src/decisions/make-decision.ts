@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { decide, evaluatePolicy, riskBindings, SimpleError, type DecisionReason, type Requirement, type RiskAssessment } from '@stepwise/core';
+import { policyContext } from '../policy/policy-context.js';
 import type { Services } from '../services.js';
 import type { ApiKey } from '../storage/api-keys.js';
 import { insertChallenge } from '../storage/challenges.js';
@@ -48,17 +49,10 @@ export async function makeDecision(services: Services, apiKey: ApiKey, request: 
   const now = services.now();
   const proof = request.token === undefined ? undefined : await proofOfToken(services, request.token, user.id);
   const { ip, userAgent, deviceId, time, extra } = request.context;
-  const at = time ?? now;
-  const risk = await services.risk.assess({ userId: user.id, username: user.username, ip, userAgent, deviceId, time: at });
+  const facts = { userId: user.id, username: user.username, ip, userAgent, deviceId, time: time ?? now };
+  const risk = await services.risk.assess(facts);
   const session = proof ? { acr: proof.acr, amr: proof.amr, auth_time: proof.authTime } : {};
-  const context = {
-    ...extra,
-    ...(ip === undefined ? {} : { ip }),
-    ...(userAgent === undefined ? {} : { user_agent: userAgent }),
-    ...(deviceId === undefined ? {} : { device_id: deviceId }),
-    time: at,
-    hour: new Date(at * 1000).getUTCHours(),
-  };
+  const context = policyContext(facts, extra);
   const input = { action: request.action, resource: request.resource, subject: { id: user.id, username: user.username }, context, risk: riskBindings(risk), session, client: apiKey.name };
   const verdict = decide(evaluatePolicy(services.policies.current(), input), risk, proof, services.levels, now);
 

@@ -1,4 +1,5 @@
 import { evaluatePolicy, riskBindings, type LevelSet, type PolicyReason, type RiskAssessment } from '@stepwise/core';
+import { policyContext } from '../policy/policy-context.js';
 import type { Services } from '../services.js';
 import type { RequestedAssurance } from './requested-assurance.js';
 
@@ -61,19 +62,13 @@ export function raiseRequest(requested: RequestedAssurance, requirement: { acr: 
  * ```
  */
 export async function applyLoginPolicy(services: Services, requested: RequestedAssurance, facts: LoginFacts): Promise<LoginPolicyOutcome> {
-  const now = services.now();
-  const risk = await services.risk.assess({ userId: facts.user.id, username: facts.user.username, ip: facts.ip, userAgent: facts.userAgent, deviceId: facts.deviceId, time: now });
+  const riskFacts = { userId: facts.user.id, username: facts.user.username, ip: facts.ip, userAgent: facts.userAgent, deviceId: facts.deviceId, time: services.now() };
+  const risk = await services.risk.assess(riskFacts);
   const outcome = evaluatePolicy(services.policies.current(), {
     action: 'login',
     resource: { client_id: facts.clientId },
     subject: { id: facts.user.id, username: facts.user.username },
-    context: {
-      ...(facts.ip === undefined ? {} : { ip: facts.ip }),
-      ...(facts.userAgent === undefined ? {} : { user_agent: facts.userAgent }),
-      ...(facts.deviceId === undefined ? {} : { device_id: facts.deviceId }),
-      time: now,
-      hour: new Date(now * 1000).getUTCHours(),
-    },
+    context: policyContext(riskFacts),
     risk: riskBindings(risk),
     session: {},
     client: facts.clientId,

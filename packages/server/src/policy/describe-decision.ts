@@ -64,3 +64,17 @@ export function reasonText(reason: DecisionReason): string {
 export function matchedRules(verdict: Pick<DecisionVerdict, 'reasons'>): string[] {
   return verdict.reasons.flatMap((reason) => (reason.kind === 'rule' ? [reason.rule] : []));
 }
+
+/**
+ * A requirement in its wire shape, as in the configuration and the API:
+ * `max_age`, not `maxAge`.
+ *
+ * @param requirement - the requirement
+ * @example
+ * ```ts
+ * requirementJson({ acr: 'aal2', maxAge: 300 }) // { acr: 'aal2', max_age: 300 }
+ * ```
+ */
+export function requirementJson({ acr, maxAge, methods }: Requirement): Record<string, unknown> {
+  return { acr, ...(maxAge === undefined ? {} : { max_age: maxAge }), ...(methods === undefined ? {} : { methods }) };
+}

@@ -12,13 +12,8 @@ import { currentSession } from '../session-cookie.js';
 import { registerStepUpAnswers, sendContinue, type Shown, type StepUpContext } from '../step-up/answers.js';
 import { chooseMethod, offeredMethods } from '../step-up/method-choice.js';
 import { sendStepUpPage } from '../step-up/step-up-view.js';
+import { challengeParams } from './decision-api.js';
 import { describeRequirement, sendPage } from './forms.js';
-
-const challengeParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^chl_[A-Za-z0-9_-]+$' } },
-} as const;
 
 interface ChallengeStepUp extends StepUpContext {
   readonly challenge: Challenge;

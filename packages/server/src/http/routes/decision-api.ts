@@ -11,6 +11,7 @@ import { findApiKey, touchApiKey, type ApiKey } from '../../storage/api-keys.js'
 import { setChallengeEvents, type Challenge } from '../../storage/challenges.js';
 import { listFactors } from '../../storage/factors.js';
 import { findUserById } from '../../storage/users.js';
+import { requirementJson } from '../../policy/describe-decision.js';
 
 const API_KEYS = new WeakMap<FastifyRequest, ApiKey>();
 
@@ -29,15 +30,10 @@ function apiKeyOf(request: FastifyRequest): ApiKey {
  * @param answer - the decision
  */
 export function decisionJson(answer: DecisionAnswer): Record<string, unknown> {
-  const { requirement } = answer;
   return {
     decision: answer.decision,
     decision_id: answer.decisionId,
-    requirement: {
-      acr: requirement.acr,
-      ...(requirement.maxAge === undefined ? {} : { max_age: requirement.maxAge }),
-      ...(requirement.methods === undefined ? {} : { methods: requirement.methods }),
-    },
+    requirement: requirementJson(answer.requirement),
     ...(answer.challenge
       ? { challenge: { id: answer.challenge.id, url: answer.challenge.url, expires_at: new Date(answer.challenge.expiresAt * 1000).toISOString() } }
       : {}),
@@ -47,13 +43,12 @@ export function decisionJson(answer: DecisionAnswer): Record<string, unknown> {
 }
 
 function challengeJson(challenge: Challenge, receipt?: string): Record<string, unknown> {
-  const { requirement } = challenge;
   return {
     id: challenge.id,
     state: challenge.state,
     decision_id: challenge.decisionId,
     action: challenge.action,
-    requirement: { acr: requirement.acr, ...(requirement.maxAge === undefined ? {} : { max_age: requirement.maxAge }), ...(requirement.methods ? { methods: requirement.methods } : {}) },
+    requirement: requirementJson(challenge.requirement),
     expires_at: new Date(challenge.expiresAt * 1000).toISOString(),
     ...((receipt ?? challenge.receipt) ? { receipt: receipt ?? challenge.receipt } : {}),
   };
@@ -61,7 +56,8 @@ function challengeJson(challenge: Challenge, receipt?: string): Record<string, u
 
 const CODE_METHODS = ['totp', 'recovery_code', 'email_otp', 'sms_otp'] as const satisfies readonly MethodId[];
 
-const challengeParams = {
+/** `:id` of the challenge routes, here and on the hosted page. */
+export const challengeParams = {
   type: 'object',
   required: ['id'],
   properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^chl_[A-Za-z0-9_-]+$' } },

@@ -1,6 +1,6 @@
-import { decide, evaluatePolicy, SimpleError, StepwiseError, ValidationError, type Requirement } from '@stepwise/core';
+import { decide, evaluatePolicy, SimpleError, StepwiseError, ValidationError } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { matchedRules } from '../../policy/describe-decision.js';
+import { matchedRules, requirementJson } from '../../policy/describe-decision.js';
 import { readGivenInput, sessionProof } from '../../policy/policy-input.js';
 import type { Services } from '../../services.js';
 import { wantsHtml } from '../errors.js';
@@ -47,11 +47,6 @@ function evaluate(services: Services, raw: unknown): PlaygroundResult {
   const policy = services.policies.current();
   const verdict = decide(evaluatePolicy(policy, input), risk, sessionProof(input.session), policy.levels, services.now());
   return { decision: verdict.decision, requirement: verdict.requirement, rules: matchedRules(verdict), reasons: verdict.reasons };
-}
-
-// The wire shape of a requirement, as in the configuration: `max_age`, not `maxAge`.
-function requirementJson({ acr, maxAge, methods }: Requirement): Record<string, unknown> {
-  return { acr, ...(maxAge === undefined ? {} : { max_age: maxAge }), ...(methods === undefined ? {} : { methods }) };
 }
 
 function resultJson(result: PlaygroundResult): Record<string, unknown> {
