@@ -61,7 +61,9 @@ export async function withChromium(body: (kit: ChromiumKit) => Promise<void>, ov
     // Chromium refuses navigation to port 9 (the harness's usual redirect
     // URI), and routes do not see redirects, so a real listener answers.
     callbackServer = createServer((request, response) => {
-      callbacks.push(new URL(request.url ?? '/', redirectUri).href);
+      // Chromium also asks this origin for /favicon.ico; only redirects count.
+      const url = new URL(request.url ?? '/', redirectUri);
+      if (url.pathname === '/callback') callbacks.push(url.href);
       response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the relying party');
     });
     await new Promise<void>((resolve) => callbackServer!.listen(0, '127.0.0.1', resolve));
