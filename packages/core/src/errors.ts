@@ -58,6 +58,11 @@ export const ERROR_CATALOGUE = {
   ERR_CHALLENGE_SATISFIED: { status: 409, message: 'This challenge is already satisfied; its receipt was issued' },
   ERR_CHALLENGE_WRONG_USER: { status: 403, message: 'This challenge is for another user; sign in as that user' },
   ERR_RETURN_TO_NOT_REGISTERED: { status: 400, message: 'return_to is not registered for this API key' },
+  ERR_AUTHORIZATION_DETAILS_INVALID: { status: 400, message: 'The authorization_details are malformed or not allowed here' },
+  ERR_TXN_UNBOUND: { status: 401, message: 'This request needs a token approved for its transaction details' },
+  ERR_TXN_MISMATCH: { status: 401, message: 'The token was approved for other transaction details (amount, payee or resource changed); approve this transaction' },
+  ERR_TXN_REPLAYED: { status: 401, message: 'This approval was already used once; approve the transaction again to repeat it' },
+  ERR_TXN_EXPIRED: { status: 401, message: 'The approval of this transaction is too old; approve it again' },
   ERR_DECRYPTION_FAILED: { status: 500, message: 'A stored secret could not be decrypted with the configured keys' },
   ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

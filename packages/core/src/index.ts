@@ -8,3 +8,4 @@ export * from './next-methods.js';
 export * from './resolve.js';
 export * from './policy/index.js';
 export * from './risk/risk.js';
+export * from './transaction/index.js';

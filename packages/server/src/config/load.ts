@@ -4,6 +4,7 @@ import type * as z from 'zod';
 import { ConfigError, DEFAULT_LEVELS, LevelSet, PolicyError, StepwiseError } from '@stepwise/core';
 import type { LevelDefinition } from '@stepwise/core';
 import { parseSecretKeys } from '../crypto/secret-box.js';
+import { readAuthorizationDetails } from './authorization-details-schema.js';
 import { readDecisions, readPolicy, readRisk } from './policy-load.js';
 import { isMapping, readFile, type FileLayer, type RawObject } from './yaml-file.js';
 import { describeValue, knownKeysAt, rawConfigSchema } from './schema.js';
@@ -311,6 +312,7 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
     policy,
     risk: readRisk(raw.risk, configFile === null ? cwd : dirname(configFile)),
     decisions: readDecisions(raw.decisions),
+    authorizationDetails: readAuthorizationDetails(raw.authorization_details),
   };
 }
 

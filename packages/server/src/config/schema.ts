@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ConfigError } from '@stepwise/core';
 import type { CompiledPolicy, LevelDefinition } from '@stepwise/core';
 import type { SecretKey } from '../crypto/secret-box.js';
+import { authorizationDetailsSchema, type AuthorizationDetailsConfig } from './authorization-details-schema.js';
 import { decisionsSchema, riskSchema, type DecisionsConfig, type RiskConfig } from './policy-schema.js';
 
 /** Log levels pino knows, plus `silent`. */
@@ -92,6 +93,8 @@ export interface StepwiseConfig {
   risk: RiskConfig;
   /** The decision API: challenge and receipt lifetimes. */
   decisions: DecisionsConfig;
+  /** RFC 9396 types that step-ups can be bound to (`authorization_details`). */
+  authorizationDetails: AuthorizationDetailsConfig;
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3_600, d: 86_400 };
@@ -308,6 +311,7 @@ export const rawConfigSchema = section({
   policy: z.unknown().optional(),
   risk: riskSchema.optional(),
   decisions: decisionsSchema.optional(),
+  authorization_details: authorizationDetailsSchema.optional(),
 });
 
 /** `stepwise.yaml` as written: snake_case keys, durations as seconds or strings. */

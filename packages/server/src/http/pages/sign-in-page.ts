@@ -1,5 +1,5 @@
 import type { AuthenticationStart } from '../../flows/webauthn-authentication.js';
-import { html } from '../html.js';
+import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout, message, type PageError } from './layout.js';
 import { webauthnFields } from './webauthn-fields.js';
 
@@ -17,6 +17,8 @@ export interface SignInPage {
   readonly passkey?: { readonly action: string; readonly start: AuthenticationStart } | undefined;
   /** Other ways to confirm, when the password is one of several. */
   readonly alternatives?: ReadonlyArray<{ readonly href: string; readonly label: string; readonly method: string }>;
+  /** The transaction being approved (`transactionSummary`), shown above the form. */
+  readonly transaction?: SafeHtml | undefined;
 }
 
 /**
@@ -32,6 +34,7 @@ export function renderSignInPage(page: SignInPage): string {
     { title: heading, webauthn: passkey !== undefined },
     html`<h1>${heading}</h1>
 ${page.clientName && html`<p class="muted">to continue to <strong>${page.clientName}</strong></p>`}
+${page.transaction}
 ${message('error', page.error)}
 <form method="post" action="${page.action}">
 ${csrfField(page.csrfToken)}

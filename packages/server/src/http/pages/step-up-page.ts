@@ -33,6 +33,8 @@ export interface StepUpPage {
   readonly webauthn?: AuthenticationStart | undefined;
   /** Where codes can go, when email or SMS is selected. */
   readonly destinations?: readonly CodeDestination[];
+  /** The transaction being approved ({@link transactionSummary}), shown above the form. */
+  readonly transaction?: SafeHtml | undefined;
 }
 
 function codeField(label: string, inputMode: 'numeric' | 'text', maxLength: number): SafeHtml {
@@ -103,6 +105,7 @@ export function renderStepUpPage(page: StepUpPage): string {
     { title: 'Confirm it’s you', username: page.username, webauthn: page.selected === 'webauthn' },
     html`<h1>${HEADINGS[page.selected] ?? 'Confirm it’s you'}</h1>
 <p>${page.reason}</p>
+${page.transaction}
 ${message('notice', page.notice)}
 ${message('error', page.error)}
 ${methodForm(page)}

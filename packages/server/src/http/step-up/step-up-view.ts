@@ -8,6 +8,7 @@ import { renderStepUpPage, type CodeDestination } from '../pages/step-up-page.js
 import { applyRetryAfter } from '../errors.js';
 import { sendPage } from '../routes/forms.js';
 import type { Shown } from './answers.js';
+import type { SafeHtml } from '../html.js';
 
 /** What to show on a step-up page. */
 export interface StepUpView {
@@ -20,6 +21,8 @@ export interface StepUpView {
   readonly query: string;
   readonly reason: string;
   readonly cancelUrl?: string | undefined;
+  /** The transaction being approved, shown above the form. */
+  readonly transaction?: SafeHtml | undefined;
 }
 
 function destinationsOf(view: StepUpView): CodeDestination[] {
@@ -66,5 +69,6 @@ export async function sendStepUpPage(services: Services, reply: FastifyReply, vi
     cancelUrl: view.cancelUrl,
     webauthn,
     destinations: destinationsOf(view),
+    transaction: view.transaction,
   }));
 }
