@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConfigError, DEFAULT_DETAIL_TYPES, type DetailTypeDefinition, type DetailTypes } from '@stepwise/core';
+import { DEFAULT_DETAIL_TYPES, type DetailTypeDefinition, type DetailTypes } from '@stepwise/core';
 
 /*
  * The `authorization_details` section of stepwise.yaml: the RFC 9396 types
@@ -22,14 +22,14 @@ const typeSchema = strict({
       { error: 'must map action names to the words shown for them' },
     )
     .optional(),
-});
+}).refine((type) => !(type.kind === 'payment' && type.actions), { path: ['actions'], error: 'is only for kind "action"' });
 
 /** `authorization_details:` in stepwise.yaml. */
 export const authorizationDetailsSchema = strict({
   types: z.record(
     z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, { error: 'type names are lower-case letters, digits and _' }),
     typeSchema,
-    { error: 'must map type names to { kind, currencies?, actions? }' },
+    { error: (issue) => (issue.code === 'invalid_key' ? 'type names are lower-case letters, digits and _' : 'must map type names to { kind, currencies?, actions? }') },
   ),
 });
 
@@ -53,7 +53,6 @@ export function readAuthorizationDetails(raw: z.output<typeof authorizationDetai
   if (raw === undefined) return { types: DEFAULT_DETAIL_TYPES };
   const types: Record<string, DetailTypeDefinition> = {};
   for (const [name, type] of Object.entries(raw.types)) {
-    if (type.kind === 'payment' && type.actions) throw new ConfigError(`authorization_details.types.${name}.actions`, 'is only for kind "action"');
     types[name] = { kind: type.kind, ...(type.currencies ? { currencies: type.currencies } : {}), ...(type.actions ? { actions: type.actions } : {}) };
   }
   return { types };
