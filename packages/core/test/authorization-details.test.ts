@@ -41,6 +41,7 @@ describe('authorization details', () => {
     refusedAt([{ ...payment, creditorName: 'A\nB' }], 'authorization_details[0].creditorName');
     refusedAt([{ ...payment, creditorName: 'x'.repeat(141) }], 'authorization_details[0].creditorName');
     refusedAt([{ ...payment, creditorAccount: { iban: 'DE89370400440532013001' } }], 'authorization_details[0].creditorAccount.iban');
+    refusedAt([{ ...payment, debtorAccount: { iban: 'GB00' } }], 'authorization_details[0].debtorAccount.iban');
     refusedAt([{ ...payment, hidden: 'not shown' }], 'authorization_details[0].hidden');
   });
 
@@ -60,12 +61,13 @@ describe('authorization details', () => {
   });
 
   test('descriptions name the amount exactly as written and every field', () => {
-    const described = describeDetail({ ...payment, instructedAmount: { currency: 'EUR', amount: '1234567.5' }, creditorAccount: { iban: 'DE89370400440532013000' }, remittanceInformationUnstructured: 'Invoice 42' });
+    const described = describeDetail({ ...payment, instructedAmount: { currency: 'EUR', amount: '1234567.5' }, creditorAccount: { iban: 'DE89370400440532013000' }, debtorAccount: { iban: 'GB82WEST12345698765432' }, remittanceInformationUnstructured: 'Invoice 42' });
     assert.equal(described.summary, 'Pay 1,234,567.5 EUR to ACME');
     assert.deepEqual(described.facts, [
       { label: 'Amount', value: '1,234,567.5 EUR' },
       { label: 'Payee', value: 'ACME' },
       { label: 'Payee account', value: 'DE89 3704 0044 0532 0130 00' },
+      { label: 'From account', value: 'GB82 WEST 1234 5698 7654 32' },
       { label: 'Reference', value: 'Invoice 42' },
     ]);
     const types: DetailTypes = { stepwise_action: { kind: 'action', actions: { 'environment.delete': 'Delete an environment' } } };

@@ -2,64 +2,20 @@ import { ConfigError } from '@stepwise/core';
 import { guardAnswer, type GuardAnswer } from './answer.js';
 import { bearerToken } from './bearer-token.js';
 import { checkAssurance, requiredRank } from './check-assurance.js';
-import { toVerifiedAuth, type VerifiedAuth } from './claims.js';
+import { boundUnmet, checkTransaction, consumeTransaction, withTransactionHint } from './check-transaction.js';
+import { toVerifiedAuth, type AccessTokenClaims, type VerifiedAuth } from './claims.js';
 import { GuardError, InvalidTokenError } from './errors.js';
+import { checkAlgorithms, DEFAULT_ALGORITHMS, positive, type GuardOptions } from './guard-options.js';
 import { IssuerDirectory } from './issuer-directory.js';
+import { MemoryReplayStore, type ReplayStore } from './replay-store.js';
 import { normalizeRequirement, type RequirementFor, type RouteRequirement } from './requirement.js';
+import { normalizeTransaction, type NormalizedTransaction } from './transaction-requirement.js';
 import { expressMiddleware, type ExpressLikeRequest, type ExpressMiddleware } from './adapters/express.js';
 import { fastifyPreHandler, type FastifyLikeRequest, type FastifyPreHandler } from './adapters/fastify.js';
 import { verifyFetchRequest, type FetchVerification } from './adapters/fetch.js';
 import { verifyNodeRequest, type NodeLikeRequest, type NodeLikeResponse } from './adapters/node.js';
 import { checkReceipt, RECEIPT_TYPE, type ReceiptExpectation, type VerifiedReceipt } from './verify-receipt.js';
 import { createTokenVerifier, type TokenChecks, type TokenVerifier } from './verify-token.js';
-
-/** Asymmetric algorithms only: `none` and HMAC (a shared secret) are never accepted. */
-export const DEFAULT_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'] as const;
-
-/** How a guard is set up. Only `issuer` and `audience` are required. */
-export interface GuardOptions {
-  /** The Stepwise issuer URL; discovery is read from `<issuer>/.well-known/openid-configuration`. */
-  readonly issuer: string;
-  /** This API's resource indicator(s): the token's `aud` must contain one. */
-  readonly audience: string | readonly string[];
-  /** Accepted signature algorithms; default {@link DEFAULT_ALGORITHMS}. */
-  readonly algorithms?: readonly string[];
-  /** Leeway for `exp`, `nbf` and freshness, in seconds; default 5. */
-  readonly clockToleranceSeconds?: number;
-  /** Least time between JWKS fetches caused by an unknown key id; default 30 s. */
-  readonly jwksCooldownSeconds?: number;
-  /** Age after which discovery and keys are refreshed in the background; default 600 s. */
-  readonly cacheMaxAgeSeconds?: number;
-  /** Time limit of one fetch to the issuer; default 5 s. */
-  readonly fetchTimeoutSeconds?: number;
-  /** `realm` of the challenges; none by default. */
-  readonly realm?: string;
-  /** Level ranks for issuers that do not publish `stepwise_acr_ranks`. */
-  readonly acrRanks?: Readonly<Record<string, number>>;
-  /** Level lifetimes (seconds) for issuers that do not publish `stepwise_acr_lifetimes`. */
-  readonly acrLifetimes?: Readonly<Record<string, number>>;
-  /** The fetch to reach the issuer with; default the global one. */
-  readonly fetch?: typeof fetch;
-  /** Clock in epoch seconds, for tests. */
-  readonly now?: () => number;
-}
-
-function positive(value: number | undefined, fallback: number, key: string): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isFinite(value) && value >= 0)) throw new ConfigError(`guard ${key}`, `must be a number of seconds, 0 or more, got ${String(value)}`);
-  return value;
-}
-
-function checkAlgorithms(algorithms: readonly string[]): readonly string[] {
-  if (algorithms.length === 0) throw new ConfigError('guard algorithms', 'must list at least one algorithm');
-  for (const alg of algorithms) {
-    // A public key used as an HMAC secret forges any token (the classic alg confusion).
-    if (alg === 'none' || /^HS/i.test(alg)) {
-      throw new ConfigError('guard algorithms', `"${alg}" is refused: only asymmetric signature algorithms verify access tokens`);
-    }
-  }
-  return [...algorithms];
-}
 
 /**
  * Verifies Stepwise access tokens and judges them against per-route
@@ -76,6 +32,7 @@ export class StepwiseGuard {
   private readonly answers = new WeakMap<GuardError, GuardAnswer>();
   private readonly checks: TokenChecks;
   private readonly receiptVerifiers = new Map<string, TokenVerifier>();
+  private readonly replayStore: ReplayStore;
 
   /** @param options - see {@link GuardOptions} */
   constructor(options: GuardOptions) {
@@ -110,22 +67,27 @@ export class StepwiseGuard {
     });
     this.checks = checks;
     this.verifyToken = createTokenVerifier(this.directory, checks);
+    this.replayStore = options.replayStore ?? new MemoryReplayStore({ now: this.clock });
   }
 
   /**
    * Verifies a step-up receipt of the decision API (`typ`
    * stepwise-receipt+jwt): signature with the issuer's keys, `iss`, `exp`,
    * its audience (the API key's name), and the decision, action and user
-   * the app expects; then, with a requirement, its `acr`, `amr` and
-   * `auth_time` like an access token's.
+   * the app expects; with `expected.authorizationDetails`, that it is bound
+   * to exactly those details, approved within 300 s, and not used before;
+   * then, with a requirement, its `acr`, `amr` and `auth_time` like an
+   * access token's. A bound receipt is accepted once (its `jti` goes to the
+   * replay store) and only after every other check passed.
    *
    * @param receipt - the compact JWT from `GET /v1/challenges/:id`
-   * @param expected - the audience, and the action, decision and subject to match
+   * @param expected - the audience, and the action, decision, subject and details to match
    * @param requirement - what the action needs, if it is to be judged again here
-   * @throws {@link GuardError} subclasses: {@link InvalidTokenError} (reason `receipt` for another decision, action or user)
+   * @throws {@link GuardError} subclasses: {@link InvalidTokenError} (reason `receipt` for another decision, action or user),
+   *   {@link TransactionNotApprovedError} (unbound, mismatch, expired, replayed)
    * @example
    * ```ts
-   * const receipt = await guard.verifyReceipt(body.receipt, { audience: 'bank-backend', action: 'transfer.create', decisionId });
+   * const receipt = await guard.verifyReceipt(body.receipt, { audience: 'bank-backend', action: 'transfer.create', decisionId, authorizationDetails: payment });
    * ```
    */
   async verifyReceipt(receipt: string, expected: ReceiptExpectation, requirement?: RouteRequirement): Promise<VerifiedReceipt> {
@@ -134,6 +96,8 @@ export class StepwiseGuard {
       verify = createTokenVerifier(this.directory, { ...this.checks, audience: [expected.audience], typ: RECEIPT_TYPE });
       this.receiptVerifiers.set(expected.audience, verify);
     }
+    if (requirement) normalizeRequirement(requirement);
+    const transaction = expected.authorizationDetails ? normalizeTransaction({ details: expected.authorizationDetails }) : undefined;
     let claims;
     try {
       claims = await verify(bearerToken(`Bearer ${receipt}`));
@@ -143,12 +107,10 @@ export class StepwiseGuard {
       }
       throw error;
     }
-    if (requirement) {
-      const metadata = this.directory.metadataNow() ?? (await this.directory.metadata());
-      const refusal = checkAssurance(claims, normalizeRequirement(requirement), metadata, this.clock(), this.tolerance);
-      if (refusal) throw refusal;
-    }
-    return checkReceipt(receipt, claims, expected);
+    // Whose receipt it is comes first: a receipt of another decision gets no step-up hint.
+    const verified = checkReceipt(receipt, claims, expected);
+    await this.judge(claims, requirement, transaction);
+    return verified;
   }
 
   /**
@@ -167,7 +129,9 @@ export class StepwiseGuard {
   }
 
   /**
-   * Verifies the token in an `Authorization` header and judges it.
+   * Verifies the token in an `Authorization` header and judges it. With a
+   * `transaction` in the requirement (see {@link requireTransaction}) the
+   * token must be bound to it and is accepted once.
    *
    * @param authorization - the header value
    * @param requirement - what the route needs; none checks the token only
@@ -180,14 +144,33 @@ export class StepwiseGuard {
    */
   async verify(authorization: string | null | undefined, requirement?: RouteRequirement): Promise<VerifiedAuth> {
     const token = bearerToken(authorization);
-    const normalized = requirement ? normalizeRequirement(requirement) : undefined;
+    // The requirement is checked before the token, so that a route's mistake never hides behind a 401.
+    if (requirement) normalizeRequirement(requirement);
+    const transaction = requirement?.transaction ? normalizeTransaction(requirement.transaction) : undefined;
     const claims = await this.verifyToken(token);
-    if (normalized) {
-      const metadata = this.directory.metadataNow() ?? (await this.directory.metadata());
-      const refusal = checkAssurance(claims, normalized, metadata, this.clock(), this.tolerance);
+    await this.judge(claims, requirement, transaction);
+    return toVerifiedAuth(token, claims);
+  }
+
+  /**
+   * Judges verified claims: the transaction binding (unbound, mismatch,
+   * expired), the assurance (with the transaction hint on a bound route),
+   * and last the single use, so that a refused token is not used up.
+   */
+  private async judge(claims: AccessTokenClaims, requirement: RouteRequirement | undefined, transaction: NormalizedTransaction | undefined): Promise<void> {
+    const normalized = requirement ? normalizeRequirement(requirement) : undefined;
+    const now = this.clock();
+    const unmet = transaction && boundUnmet(normalized, transaction);
+    if (transaction) {
+      const refusal = checkTransaction(claims, transaction, unmet!, now, this.tolerance);
       if (refusal) throw refusal;
     }
-    return toVerifiedAuth(token, claims);
+    if (normalized) {
+      const metadata = this.directory.metadataNow() ?? (await this.directory.metadata());
+      const refusal = checkAssurance(claims, normalized, metadata, now, this.tolerance);
+      if (refusal) throw transaction ? withTransactionHint(refusal, unmet!, transaction) : refusal;
+    }
+    if (transaction) await consumeTransaction(claims, transaction, unmet!, this.replayStore, this.tolerance);
   }
 
   /**

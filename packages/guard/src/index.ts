@@ -1,4 +1,9 @@
-export { createGuard, StepwiseGuard, DEFAULT_ALGORITHMS, type GuardOptions } from './guard.js';
+export { createGuard, StepwiseGuard } from './guard.js';
+export { DEFAULT_ALGORITHMS, type GuardOptions } from './guard-options.js';
+export { requireTransaction, type RequireTransactionOptions } from './require-transaction.js';
+export { DEFAULT_TRANSACTION_MAX_AGE, type TransactionRequirement } from './transaction-requirement.js';
+export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './replay-store.js';
+export { PostgresReplayStore, type PostgresQueryable, type PostgresReplayStoreOptions } from './postgres-replay-store.js';
 export { authOf, type ExpressLikeRequest, type ExpressLikeResponse, type ExpressMiddleware } from './adapters/express.js';
 export type { FastifyLikeReply, FastifyLikeRequest, FastifyPreHandler } from './adapters/fastify.js';
 export type { FetchVerification } from './adapters/fetch.js';
@@ -16,7 +21,11 @@ export {
   InvalidTokenError,
   IssuerUnavailableError,
   MissingTokenError,
+  ReplayStoreFullError,
+  TransactionNotApprovedError,
   type BearerErrorCode,
   type InvalidTokenReason,
+  type TransactionHint,
+  type TransactionRefusalReason,
   type UnmetRequirement,
 } from './errors.js';

@@ -1,5 +1,6 @@
 import { ConfigError } from '@stepwise/core';
 import type { InsufficientUserAuthenticationError } from './errors.js';
+import type { TransactionRequirement } from './transaction-requirement.js';
 
 /**
  * What a route needs of the user's authentication.
@@ -8,6 +9,7 @@ import type { InsufficientUserAuthenticationError } from './errors.js';
  * ```ts
  * const transfer: RouteRequirement = { acr: 'aal2', maxAge: 300 };
  * const admin: RouteRequirement = { acr: 'aal2', methods: ['phishing_resistant'] };
+ * const payment: RouteRequirement = { acr: 'aal2', transaction: { details: [{ type: 'payment_initiation', ...payment }] } };
  * ```
  */
 export interface RouteRequirement {
@@ -21,6 +23,12 @@ export interface RouteRequirement {
    * (`hwk` or `swk`).
    */
   readonly methods?: readonly string[] | undefined;
+  /**
+   * The transaction this request performs: the token must be bound to
+   * exactly these details, approved recently, and is then accepted once.
+   * Usually built per request with {@link requireTransaction}.
+   */
+  readonly transaction?: TransactionRequirement | undefined;
 }
 
 /** A requirement per route, fixed or computed from the request (an amount in the body). */
@@ -51,9 +59,34 @@ export interface NormalizedRequirement {
 
 const cache = new WeakMap<RouteRequirement, NormalizedRequirement>();
 
+// Per-request requirements made by withTransaction, to the route's fixed one
+// they extend: both normalise to the same memoised result.
+const baseOf = new WeakMap<RouteRequirement, RouteRequirement>();
+const NO_REQUIREMENT: RouteRequirement = Object.freeze({});
+
+/**
+ * A route's fixed requirement plus one request's transaction, frozen. Its
+ * level, freshness and methods share the fixed requirement's memoised
+ * normalisation; only the transaction is new per request.
+ *
+ * @param base - the route's fixed requirement, if any
+ * @param transaction - this request's transaction, already checked
+ * @example
+ * ```ts
+ * const requirement = withTransaction({ acr: 'aal2' }, { details });
+ * ```
+ */
+export function withTransaction(base: RouteRequirement | undefined, transaction: TransactionRequirement): RouteRequirement {
+  const fixed = base ?? NO_REQUIREMENT;
+  const requirement = Object.freeze({ ...fixed, transaction });
+  baseOf.set(requirement, fixed);
+  return requirement;
+}
+
 /**
  * Checks a requirement once and expands its method aliases. Results are
  * memoised per object, so fixed route requirements cost nothing per request.
+ * The `transaction` is not part of the result: see `normalizeTransaction`.
  *
  * @param requirement - as the route declared it
  * @throws {@link ConfigError} for a negative `maxAge`, an empty `acr` or an unknown method
@@ -63,7 +96,8 @@ const cache = new WeakMap<RouteRequirement, NormalizedRequirement>();
  * ```
  */
 export function normalizeRequirement(requirement: RouteRequirement): NormalizedRequirement {
-  const known = cache.get(requirement);
+  const key = baseOf.get(requirement) ?? requirement;
+  const known = cache.get(key);
   if (known) return known;
   const { acr, maxAge, methods } = requirement;
   if (acr !== undefined && (typeof acr !== 'string' || !/^\S+$/.test(acr))) {
@@ -85,6 +119,6 @@ export function normalizeRequirement(requirement: RouteRequirement): NormalizedR
     }
   }
   const normalized = { acr, maxAge, amr, methods: methods && [...methods], refusals: new Map() };
-  cache.set(requirement, normalized);
+  cache.set(key, normalized);
   return normalized;
 }

@@ -1,3 +1,4 @@
+import type { AuthorizationDetail } from '@stepwise/core';
 import type { AccessTokenClaims, VerifiedAuth } from './claims.js';
 import { toVerifiedAuth } from './claims.js';
 import { InvalidTokenError } from './errors.js';
@@ -15,6 +16,12 @@ export interface ReceiptExpectation {
   readonly decisionId?: string;
   /** The user: must equal the receipt's `sub`. */
   readonly subject?: string;
+  /**
+   * The transaction the app is about to perform: the receipt must be bound
+   * to exactly these details (its `txn`), approved within 300 s, and is
+   * then accepted once.
+   */
+  readonly authorizationDetails?: readonly AuthorizationDetail[];
 }
 
 /** A verified step-up receipt. */
@@ -39,6 +46,10 @@ interface ReceiptClaims extends AccessTokenClaims {
  * @param claims - its verified claims
  * @param expected - action, decision and subject the app expects
  * @throws {@link InvalidTokenError} with reason `receipt` or `claims`
+ * @example
+ * ```ts
+ * const verified = checkReceipt(receipt, claims, { audience: 'bank-backend', action: 'transfer.create' });
+ * ```
  */
 export function checkReceipt(token: string, claims: ReceiptClaims, expected: ReceiptExpectation): VerifiedReceipt {
   const { decision_id: decisionId, action, challenge_id: challengeId, jti } = claims;

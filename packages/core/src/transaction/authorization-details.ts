@@ -16,6 +16,8 @@ export interface PaymentDetail extends AuthorizationDetail {
   /** The payee as the user knows them. */
   readonly creditorName: string;
   readonly creditorAccount?: { readonly iban: string };
+  /** The account paid from, when the user has several. */
+  readonly debtorAccount?: { readonly iban: string };
   /** The payment reference. */
   readonly remittanceInformationUnstructured?: string;
 }
@@ -91,7 +93,7 @@ function ibanChecks(iban: string): boolean {
 }
 
 function checkPayment(detail: Record<string, unknown>, definition: DetailTypeDefinition, path: string): void {
-  onlyFields(detail, ['type', 'instructedAmount', 'creditorName', 'creditorAccount', 'remittanceInformationUnstructured'], path);
+  onlyFields(detail, ['type', 'instructedAmount', 'creditorName', 'creditorAccount', 'debtorAccount', 'remittanceInformationUnstructured'], path);
   const amount = detail.instructedAmount;
   if (!isRecord(amount)) throw new AuthorizationDetailsError(`${path}.instructedAmount`, 'must be an object with currency and amount');
   onlyFields(amount, ['currency', 'amount'], `${path}.instructedAmount`);
@@ -105,12 +107,13 @@ function checkPayment(detail: Record<string, unknown>, definition: DetailTypeDef
     throw new AuthorizationDetailsError(`${path}.instructedAmount.amount`, 'must be a positive decimal string such as "5000.00"');
   }
   text(detail.creditorName, `${path}.creditorName`, 140);
-  if (detail.creditorAccount !== undefined) {
-    const account = detail.creditorAccount;
-    if (!isRecord(account)) throw new AuthorizationDetailsError(`${path}.creditorAccount`, 'must be an object with an iban');
-    onlyFields(account, ['iban'], `${path}.creditorAccount`);
+  for (const field of ['creditorAccount', 'debtorAccount'] as const) {
+    const account = detail[field];
+    if (account === undefined) continue;
+    if (!isRecord(account)) throw new AuthorizationDetailsError(`${path}.${field}`, 'must be an object with an iban');
+    onlyFields(account, ['iban'], `${path}.${field}`);
     if (typeof account.iban !== 'string' || !IBAN.test(account.iban) || !ibanChecks(account.iban)) {
-      throw new AuthorizationDetailsError(`${path}.creditorAccount.iban`, 'must be a valid IBAN in capitals without spaces');
+      throw new AuthorizationDetailsError(`${path}.${field}.iban`, 'must be a valid IBAN in capitals without spaces');
     }
   }
   if (detail.remittanceInformationUnstructured !== undefined) {

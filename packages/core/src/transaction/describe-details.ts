@@ -34,6 +34,7 @@ function describePayment(detail: PaymentDetail): DetailDescription {
     { label: 'Payee', value: detail.creditorName },
   ];
   if (detail.creditorAccount) facts.push({ label: 'Payee account', value: spacedIban(detail.creditorAccount.iban) });
+  if (detail.debtorAccount) facts.push({ label: 'From account', value: spacedIban(detail.debtorAccount.iban) });
   if (detail.remittanceInformationUnstructured !== undefined) facts.push({ label: 'Reference', value: detail.remittanceInformationUnstructured });
   return { summary: `Pay ${amount} to ${detail.creditorName}`, facts };
 }

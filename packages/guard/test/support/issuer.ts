@@ -1,10 +1,12 @@
 // A real Stepwise-like issuer for the guard's tests: a node:http server on a
 // loopback port that serves discovery and a JWKS of real ES256 keys, signs
-// RFC 9068 access tokens, rotates and withdraws keys, and can go down.
+// RFC 9068 access tokens (bound to a transaction or not), rotates and
+// withdraws keys, and can go down.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { transactionHash, type AuthorizationDetail } from '@stepwise/core';
+import { CompactSign, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { closeServer } from './http.js';
 
 /** The resource indicator of the API under test: the guard's `audience`. */
@@ -28,6 +30,11 @@ export interface SignOptions {
   readonly kid?: string;
   /** Signs with this key instead: an attacker's private key or an HMAC secret. */
   readonly key?: CryptoKey | Uint8Array;
+  /**
+   * Rewrites the payload's JSON text before it is signed, to spell a value
+   * otherwise than JSON.stringify does (`1.0`, `\u00e9`).
+   */
+  readonly rewrite?: (json: string) => string;
 }
 
 export interface TestIssuer {
@@ -40,6 +47,11 @@ export interface TestIssuer {
    * `claims` override them (`undefined` drops one).
    */
   sign(claims?: Readonly<Record<string, unknown>>, options?: SignOptions): Promise<string>;
+  /**
+   * Signs an access token bound to a transaction, as the issuer does after
+   * the user approved it: `authorization_details` and their `txn` hash, aal2.
+   */
+  signBound(details: readonly AuthorizationDetail[], claims?: Readonly<Record<string, unknown>>, options?: SignOptions): Promise<string>;
   /** Publishes a new key and signs with it from now on; the old one stays published. */
   rotate(): Promise<string>;
   /** Stops publishing a key. */
@@ -112,7 +124,7 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssu
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const issuer: TestIssuer = {
     url,
     get kid() {
       return currentKid;
@@ -136,7 +148,14 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssu
       const key = signOptions.key ?? keys.get(kid)?.privateKey;
       if (!key) throw new Error(`the test issuer has no key ${kid}`);
       const header = { alg: 'ES256', typ: 'at+jwt', kid, ...signOptions.header } as { alg: string };
+      if (signOptions.rewrite) {
+        const text = signOptions.rewrite(JSON.stringify(payload));
+        return new CompactSign(new TextEncoder().encode(text)).setProtectedHeader(header).sign(key);
+      }
       return new SignJWT(payload).setProtectedHeader(header).sign(key);
+    },
+    signBound(details, claims = {}, signOptions = {}) {
+      return issuer.sign({ acr: 'aal2', amr: ['pwd', 'otp'], authorization_details: details, txn: transactionHash(details), ...claims }, signOptions);
     },
     async rotate() {
       currentKid = `key-${randomUUID()}`;
@@ -155,4 +174,5 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssu
     discoveryFetches: () => discoveryFetches,
     close: () => closeServer(server),
   };
+  return issuer;
 }
