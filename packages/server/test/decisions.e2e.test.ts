@@ -87,6 +87,9 @@ describe('decision API: decide, step up with TOTP, verify the receipt, decide ag
     assert.equal(payload.decision_id, first.body.decision_id);
     assert.equal(payload.action, 'transfer.create');
     assert.ok(Math.abs(Number(payload.auth_time) - Date.now() / 1000) < 30);
+    // Not bound to a transaction: no authorization_details, no txn.
+    assert.equal(payload.authorization_details, undefined);
+    assert.equal(payload.txn, undefined);
 
     // What the app does with it: @stepwise/guard checks it was issued for this decision and action.
     const verified = await createGuard({ issuer: server.issuer, audience: 'unused' })

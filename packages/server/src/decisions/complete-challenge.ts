@@ -1,7 +1,8 @@
-import { evaluateAssurance, SimpleError, type AuthenticationEvent, type ProvenAssurance } from '@stepwise/core';
+import { evaluateAssurance, SimpleError, transactionHash, type AuthenticationEvent, type ProvenAssurance } from '@stepwise/core';
 import type { Services } from '../services.js';
 import { countFailures } from '../storage/attempts.js';
 import { failChallenge, findChallenge, satisfyChallenge, type Challenge } from '../storage/challenges.js';
+import { approvalRequirement } from './bind-transaction.js';
 import { newId } from './make-decision.js';
 import { RECEIPT_TYPE } from './token-proof.js';
 
@@ -54,7 +55,11 @@ export async function loadChallenge(services: Services, id: string, apiKeyId?: s
  * Satisfies the challenge when the events (the decision token's, plus the
  * answers given since) meet its requirement, and issues the signed step-up
  * receipt: `sub`, `acr`, `amr`, `auth_time`, `decision_id`, `action`,
- * `challenge_id`, audience the API key's name, single `jti`.
+ * `challenge_id`, audience the API key's name, single `jti`; for a bound
+ * challenge also `authorization_details` (exactly as the decision was
+ * given them) and `txn` (their {@link transactionHash}), so the app can
+ * check the receipt against the transaction it is about to execute. A
+ * bound challenge is met only with a factor given now ({@link approvalRequirement}).
  *
  * @param services - shared services
  * @param challenge - a pending challenge
@@ -71,7 +76,7 @@ export async function trySatisfyChallenge(
   apiKeyName: string,
   at = services.now(),
 ): Promise<string | undefined> {
-  const assurance = evaluateAssurance(events, challenge.requirement, services.levels, at);
+  const assurance = evaluateAssurance(events, approvalRequirement(challenge), services.levels, at);
   if (!assurance.met) return undefined;
   const proof: ProvenAssurance = { acr: assurance.achieved!, amr: assurance.amr, authTime: assurance.authTime! };
   const now = services.now();
@@ -89,6 +94,9 @@ export async function trySatisfyChallenge(
     decision_id: challenge.decisionId,
     challenge_id: challenge.id,
     action: challenge.action,
+    ...(challenge.authorizationDetails
+      ? { authorization_details: challenge.authorizationDetails, txn: transactionHash(challenge.authorizationDetails) }
+      : {}),
   }, RECEIPT_TYPE);
   if (!(await satisfyChallenge(services.db, challenge.id, { proof, receipt, receiptJti: jti }, now))) {
     throw new SimpleError('ERR_CHALLENGE_SATISFIED');

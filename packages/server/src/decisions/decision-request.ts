@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { ValidationError } from '@stepwise/core';
+import { ValidationError, type DetailTypes } from '@stepwise/core';
+import { bindTransaction, type BoundTransaction } from './bind-transaction.js';
 
 /** A decision request, every field checked. */
 export interface DecisionRequest {
@@ -20,10 +21,12 @@ export interface DecisionRequest {
   readonly token?: string;
   /** Where the hosted challenge page sends the user back to; registered for the API key. */
   readonly returnTo?: string;
+  /** The transaction (RFC 9396 `authorization_details`) the decision is bound to. */
+  readonly transaction?: BoundTransaction;
 }
 
 const ACTION = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-const KNOWN_FIELDS = new Set(['subject', 'action', 'resource', 'context', 'token', 'return_to']);
+const KNOWN_FIELDS = new Set(['subject', 'action', 'resource', 'context', 'token', 'return_to', 'authorization_details']);
 const CONTEXT_FIELDS = new Set(['ip', 'user_agent', 'device_id', 'time']);
 const MAX_DEPTH = 4;
 const MAX_KEYS = 64;
@@ -66,16 +69,19 @@ function timeOf(value: unknown): number {
 
 /**
  * Checks a decision request body field by field; each refusal names the
- * field (`context.ip`, `resource.amount`) and says what is expected.
+ * field (`context.ip`, `resource.amount`,
+ * `authorization_details[0].instructedAmount.amount`) and says what is
+ * expected.
  *
  * @param body - the parsed JSON body
- * @throws {@link ValidationError}
+ * @param detailTypes - the authorization detail types in force (`config.authorizationDetails.types`)
+ * @throws {@link ValidationError}; `AuthorizationDetailsError` for `authorization_details`
  * @example
  * ```ts
- * parseDecisionRequest({ subject: 'u1', action: 'transfer.create', resource: { amount: 5000 }, context: { ip: '203.0.113.7' } });
+ * parseDecisionRequest({ subject: 'u1', action: 'transfer.create', resource: { amount: 5000 }, context: { ip: '203.0.113.7' } }, services.config.authorizationDetails.types);
  * ```
  */
-export function parseDecisionRequest(body: unknown): DecisionRequest {
+export function parseDecisionRequest(body: unknown, detailTypes: DetailTypes): DecisionRequest {
   if (!isRecord(body)) throw new ValidationError('body', 'must be a JSON object');
   for (const key of Object.keys(body)) {
     if (!KNOWN_FIELDS.has(key)) throw new ValidationError(key, 'is not a known field');
@@ -101,6 +107,8 @@ export function parseDecisionRequest(body: unknown): DecisionRequest {
     throw new ValidationError('token', 'must be a compact JWT');
   }
   const returnTo = body.return_to === undefined ? undefined : text(body.return_to, 'return_to', 2048);
+  // Present but null is refused, not read as unbound: a caller that meant to bind must not silently get an unbound receipt.
+  const transaction = body.authorization_details === undefined ? undefined : bindTransaction(body.authorization_details, detailTypes);
   return {
     subject,
     action,
@@ -114,5 +122,6 @@ export function parseDecisionRequest(body: unknown): DecisionRequest {
     },
     ...(token === undefined ? {} : { token }),
     ...(returnTo === undefined ? {} : { returnTo }),
+    ...(transaction === undefined ? {} : { transaction }),
   };
 }

@@ -6,6 +6,7 @@ import type { ApiKey } from '../storage/api-keys.js';
 import { insertChallenge } from '../storage/challenges.js';
 import { insertDecision } from '../storage/decisions.js';
 import { findUserById } from '../storage/users.js';
+import type { BoundTransaction } from './bind-transaction.js';
 import type { DecisionRequest } from './decision-request.js';
 import { eventsOfProof, proofOfToken } from './token-proof.js';
 
@@ -18,6 +19,8 @@ export interface DecisionAnswer {
   readonly risk: RiskAssessment;
   /** With `step_up`: where to send the user, or what to answer through the JSON endpoints. */
   readonly challenge?: { readonly id: string; readonly url: string; readonly expiresAt: number };
+  /** The transaction the request was bound to, echoed; its challenge and receipt carry it. */
+  readonly transaction?: BoundTransaction;
 }
 
 /** A random id with a readable prefix: `dec_…`, `chl_…`. */
@@ -30,6 +33,9 @@ export function newId(prefix: string): string {
  * policy in force, and combines them into allow, step-up or deny with every
  * reason. A step-up opens a challenge for the subject. The decision is
  * stored with what the policy saw, for explanation and `policy diff`.
+ * A bound transaction (`authorization_details`) does not change what the
+ * policy judges: it is stored with the decision and its challenge, which
+ * shows it to the user and puts it in the receipt.
  *
  * @param services - shared services
  * @param apiKey - the caller
@@ -37,7 +43,7 @@ export function newId(prefix: string): string {
  * @throws `ERR_SUBJECT_UNKNOWN`, `ERR_DECISION_TOKEN_INVALID`, `ERR_RETURN_TO_NOT_REGISTERED`
  * @example
  * ```ts
- * const answer = await makeDecision(services, apiKey, parseDecisionRequest(body));
+ * const answer = await makeDecision(services, apiKey, parseDecisionRequest(body, services.config.authorizationDetails.types));
  * ```
  */
 export async function makeDecision(services: Services, apiKey: ApiKey, request: DecisionRequest): Promise<DecisionAnswer> {
@@ -56,13 +62,17 @@ export async function makeDecision(services: Services, apiKey: ApiKey, request: 
   const input = { action: request.action, resource: request.resource, subject: { id: user.id, username: user.username }, context, risk: riskBindings(risk), session, client: apiKey.name };
   const verdict = decide(evaluatePolicy(services.policies.current(), input), risk, proof, services.levels, now);
 
+  const { transaction } = request;
   const decisionId = newId('dec');
   await insertDecision(services.db, {
     id: decisionId, apiKeyId: apiKey.id, subject: user.id, action: request.action, outcome: verdict.decision,
     requirement: verdict.requirement, reasons: verdict.reasons, risk, createdAt: now,
-    input: { resource: input.resource, context, session, client: apiKey.name },
+    input: {
+      resource: input.resource, context, session, client: apiKey.name,
+      ...(transaction ? { authorization_details: transaction.details } : {}),
+    },
   });
-  const answer = { decision: verdict.decision, decisionId, requirement: verdict.requirement, reasons: verdict.reasons, risk };
+  const answer = { decision: verdict.decision, decisionId, requirement: verdict.requirement, reasons: verdict.reasons, risk, ...(transaction ? { transaction } : {}) };
   if (verdict.decision !== 'step_up') return answer;
 
   const challengeId = newId('chl');
@@ -70,6 +80,7 @@ export async function makeDecision(services: Services, apiKey: ApiKey, request: 
   await insertChallenge(services.db, {
     id: challengeId, decisionId, apiKeyId: apiKey.id, userId: user.id, action: request.action, requirement: verdict.requirement,
     returnTo: request.returnTo ?? null, createdAt: now, expiresAt, priorEvents: eventsOfProof(proof),
+    authorizationDetails: transaction?.details ?? null,
   });
   return { ...answer, challenge: { id: challengeId, url: `${services.config.issuer}/challenge/${challengeId}`, expiresAt } };
 }

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { AuthenticationEvent, ProvenAssurance, Requirement } from '@stepwise/core';
+import type { AuthenticationEvent, AuthorizationDetail, ProvenAssurance, Requirement } from '@stepwise/core';
 import type { Db } from './database.js';
 import type { ChallengesTable } from './schema.js';
 
@@ -29,7 +29,13 @@ export interface Challenge {
   /** Events the decision's token proved; they count together with the answers. */
   readonly priorEvents: readonly AuthenticationEvent[];
   readonly receipt: string | null;
+  /** The transaction (RFC 9396 `authorization_details`) it is bound to, exactly as the decision was given it; `null` when unbound. */
+  readonly authorizationDetails: readonly AuthorizationDetail[] | null;
 }
+
+/** What a new challenge is made of; unbound when `authorizationDetails` is absent or null. */
+export type NewChallenge = Pick<Challenge, 'id' | 'decisionId' | 'apiKeyId' | 'userId' | 'action' | 'requirement' | 'returnTo' | 'createdAt' | 'expiresAt' | 'priorEvents'>
+  & { readonly authorizationDetails?: readonly AuthorizationDetail[] | null | undefined };
 
 function toChallenge(row: Selectable<ChallengesTable>, now: number): Challenge {
   const state = row.state === 'pending' && row.expires_at <= now ? 'expired' : (row.state as ChallengeState);
@@ -48,6 +54,7 @@ function toChallenge(row: Selectable<ChallengesTable>, now: number): Challenge {
     proof: row.proof === null ? null : (JSON.parse(row.proof) as ProvenAssurance),
     priorEvents: JSON.parse(row.prior_events) as AuthenticationEvent[],
     receipt: row.receipt,
+    authorizationDetails: row.authorization_details === null ? null : (JSON.parse(row.authorization_details) as AuthorizationDetail[]),
   };
 }
 
@@ -61,12 +68,10 @@ function toChallenge(row: Selectable<ChallengesTable>, now: number): Challenge {
  * @example
  * ```ts
  * await insertChallenge(db, { id, decisionId, apiKeyId, userId, action, requirement, returnTo: null, createdAt: now, expiresAt: now + 600, priorEvents: [] });
+ * await insertChallenge(db, { ...fields, authorizationDetails: [{ type: 'payment_initiation', instructedAmount: { currency: 'EUR', amount: '5000.00' }, creditorName: 'ACME' }] });
  * ```
  */
-export async function insertChallenge(
-  db: Db,
-  challenge: Pick<Challenge, 'id' | 'decisionId' | 'apiKeyId' | 'userId' | 'action' | 'requirement' | 'returnTo' | 'createdAt' | 'expiresAt' | 'priorEvents'>,
-): Promise<void> {
+export async function insertChallenge(db: Db, challenge: NewChallenge): Promise<void> {
   await db.deleteFrom('challenges').where('expires_at', '<', challenge.createdAt - CHALLENGE_RETENTION_SECONDS).execute();
   await db.insertInto('challenges').values({
     id: challenge.id,
@@ -84,6 +89,7 @@ export async function insertChallenge(
     prior_events: JSON.stringify(challenge.priorEvents),
     receipt: null,
     receipt_jti: null,
+    authorization_details: challenge.authorizationDetails ? JSON.stringify(challenge.authorizationDetails) : null,
   }).execute();
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { decisionsMigration } from './migration-0003-decisions.js';
+import { transactionsMigration } from './migration-0004-transactions.js';
 
 /*
  * Migrations use only the portable subset of Kysely's schema builder, so the
@@ -209,4 +210,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_more_factors': moreFactors,
   '0003_decisions': decisionsMigration,
+  '0004_transactions': transactionsMigration,
 };

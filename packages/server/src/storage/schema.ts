@@ -230,6 +230,8 @@ export interface ChallengesTable {
   prior_events: string;
   receipt: string | null;
   receipt_jti: string | null;
+  /** JSON: the RFC 9396 details the challenge is bound to, as given (migration 0004). */
+  authorization_details: string | null;
 }
 
 /** `sign_in_history`: where and when each user signed in, for risk signals. */

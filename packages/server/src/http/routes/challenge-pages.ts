@@ -1,5 +1,6 @@
 import { nextStep, SimpleError, StepwiseError, type AuthenticationEvent } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { approvalRequirement, transactionPurpose } from '../../decisions/bind-transaction.js';
 import { challengeKeyOf, loadChallenge, trySatisfyChallenge } from '../../decisions/complete-challenge.js';
 import type { SessionState } from '../../flows/session-state.js';
 import type { Services } from '../../services.js';
@@ -8,6 +9,7 @@ import type { Challenge } from '../../storage/challenges.js';
 import { webauthnEnabled } from '../../webauthn/relying-party.js';
 import { sendError, wantsHtml } from '../errors.js';
 import { renderContinuePage } from '../pages/continue-page.js';
+import { transactionSummary } from '../pages/transaction-summary.js';
 import { currentSession } from '../session-cookie.js';
 import { registerStepUpAnswers, sendContinue, type Shown, type StepUpContext } from '../step-up/answers.js';
 import { chooseMethod, offeredMethods } from '../step-up/method-choice.js';
@@ -33,18 +35,23 @@ function returnUrl(challenge: Challenge): string | undefined {
  * challenge's subject if needed, answers one of the methods that can meet
  * the requirement, and is sent back to the registered `return_to` with
  * `?challenge_id=…`; the app then reads the receipt from
- * `GET /v1/challenges/:id`.
+ * `GET /v1/challenges/:id`. A challenge bound to a transaction shows it
+ * (amount, payee, every field) above the form the user answers, and the
+ * codes sent for it name it.
  *
  * @param app - the Fastify instance
  * @param services - shared services
  */
 export function registerChallengePages(app: FastifyInstance, services: Services): void {
+  const { types } = services.config.authorizationDetails;
+
   function eventsOf(context: { challenge: Challenge; state: SessionState }): AuthenticationEvent[] {
     return [...context.challenge.priorEvents, ...context.state.events];
   }
 
   function judge(challenge: Challenge, state: SessionState, at?: number) {
-    const step = nextStep(eventsOf({ challenge, state }), challenge.requirement, state.enrolled, services.levels, at ?? services.now());
+    // A bound challenge needs an answer given here, on the page that shows the transaction.
+    const step = nextStep(eventsOf({ challenge, state }), approvalRequirement(challenge), state.enrolled, services.levels, at ?? services.now());
     const exclude = webauthnEnabled(services) ? ['password' as const] : ['password' as const, 'webauthn' as const];
     const offered = step.kind === 'ask' ? offeredMethods(step.authenticators, exclude) : [];
     return { step, offered };
@@ -74,11 +81,12 @@ export function registerChallengePages(app: FastifyInstance, services: Services)
       if (challenge.state === 'expired') throw new SimpleError('ERR_CHALLENGE_EXPIRED');
       if (challenge.state === 'failed') throw new SimpleError('ERR_CHALLENGE_FAILED');
       const apiKey = await findApiKeyById(services.db, challenge.apiKeyId);
+      const appName = apiKey?.name ?? 'an application';
       return {
         challenge, state, apiKeyName: apiKey?.name ?? challenge.apiKeyId,
         offered: judge(challenge, state).offered,
         challengeKey: challengeKeyOf(challenge.id),
-        purpose: `confirm ${challenge.action} for ${apiKey?.name ?? 'an application'}`,
+        purpose: transactionPurpose(challenge.authorizationDetails, appName, types) ?? `confirm ${challenge.action} for ${appName}`,
       };
     } catch (error) {
       if (!(error instanceof StepwiseError)) throw error;
@@ -109,6 +117,7 @@ export function registerChallengePages(app: FastifyInstance, services: Services)
       state, authenticators: step.kind === 'ask' ? step.authenticators : [], offered, selected,
       base: `/challenge/${challenge.id}`, query: '',
       reason: `${context.apiKeyName} asks you to confirm “${challenge.action}” (${describeRequirement(challenge.requirement)}).`,
+      transaction: transactionSummary(challenge.authorizationDetails ?? undefined, types),
     }, shown);
   }
 

@@ -1,5 +1,6 @@
-import { SimpleError, type AuthenticationEvent, type MethodId } from '@stepwise/core';
+import { SimpleError, transactionHash, type AuthenticationEvent, type DetailTypes, type MethodId } from '@stepwise/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { describeTransaction, transactionPurpose } from '../../decisions/bind-transaction.js';
 import { challengeKeyOf, loadChallenge, openChallenge, trySatisfyChallenge } from '../../decisions/complete-challenge.js';
 import { parseDecisionRequest } from '../../decisions/decision-request.js';
 import { makeDecision, type DecisionAnswer } from '../../decisions/make-decision.js';
@@ -39,10 +40,21 @@ export function decisionJson(answer: DecisionAnswer): Record<string, unknown> {
       : {}),
     reasons: answer.reasons,
     risk: { score: answer.risk.score, level: answer.risk.level, signals: answer.risk.signals, ...(answer.risk.failed.length ? { failed: answer.risk.failed } : {}) },
+    ...(answer.transaction ? { authorization_details: answer.transaction.details, txn: answer.transaction.txn } : {}),
   };
 }
 
-function challengeJson(challenge: Challenge, receipt?: string): Record<string, unknown> {
+/**
+ * A challenge in its JSON shape; a bound one with its details as given,
+ * their `txn`, and `transaction`: each detail in plain words
+ * (`{ summary, facts }`) for apps that draw their own approval screen.
+ *
+ * @param challenge - the challenge
+ * @param types - the configured detail types, for wording
+ * @param receipt - the receipt just issued, if any
+ */
+function challengeJson(challenge: Challenge, types: DetailTypes, receipt?: string): Record<string, unknown> {
+  const details = challenge.authorizationDetails;
   return {
     id: challenge.id,
     state: challenge.state,
@@ -50,6 +62,7 @@ function challengeJson(challenge: Challenge, receipt?: string): Record<string, u
     action: challenge.action,
     requirement: requirementJson(challenge.requirement),
     expires_at: new Date(challenge.expiresAt * 1000).toISOString(),
+    ...(details ? { authorization_details: details, txn: transactionHash(details), transaction: describeTransaction(details, types) } : {}),
     ...((receipt ?? challenge.receipt) ? { receipt: receipt ?? challenge.receipt } : {}),
   };
 }
@@ -87,6 +100,7 @@ const sendBody = {
  * @param services - shared services
  */
 export function registerDecisionApi(app: FastifyInstance, services: Services): void {
+  const { types } = services.config.authorizationDetails;
   async function authenticate(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization;
     const match = header === undefined ? null : /^Bearer ([^\s]+)$/i.exec(header);
@@ -98,13 +112,13 @@ export function registerDecisionApi(app: FastifyInstance, services: Services): v
   }
 
   app.post('/v1/decisions', { preHandler: authenticate }, async (request, reply) => {
-    const answer = await makeDecision(services, apiKeyOf(request), parseDecisionRequest(request.body));
+    const answer = await makeDecision(services, apiKeyOf(request), parseDecisionRequest(request.body, types));
     return reply.header('cache-control', 'no-store').send(decisionJson(answer));
   });
 
   app.get('/v1/challenges/:id', { preHandler: authenticate, schema: { params: challengeParams } }, async (request, reply) => {
     const challenge = await loadChallenge(services, (request.params as { id: string }).id, apiKeyOf(request).id);
-    return reply.header('cache-control', 'no-store').send(challengeJson(challenge));
+    return reply.header('cache-control', 'no-store').send(challengeJson(challenge, types));
   });
 
   app.post('/v1/challenges/:id/send', { preHandler: authenticate, schema: { params: challengeParams, body: sendBody } }, async (request, reply) => {
@@ -114,7 +128,8 @@ export function registerDecisionApi(app: FastifyInstance, services: Services): v
     const factor = (await listFactors(services.db, challenge.userId, { confirmedOnly: true }))
       .find((candidate) => candidate.method === method && (factorId === undefined || candidate.id === factorId));
     if (!user || !factor) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
-    const sent = await sendOneTimeCode(services, { user, factor, challengeKey: challengeKeyOf(challenge.id), purpose: `confirm ${challenge.action}` });
+    const purpose = transactionPurpose(challenge.authorizationDetails, apiKeyOf(request).name, types) ?? `confirm ${challenge.action}`;
+    const sent = await sendOneTimeCode(services, { user, factor, challengeKey: challengeKeyOf(challenge.id), purpose });
     return reply.send({ sent_to: sent.maskedDestination, expires_at: new Date(sent.expiresAt * 1000).toISOString() });
   });
 
@@ -127,9 +142,9 @@ export function registerDecisionApi(app: FastifyInstance, services: Services): v
     const receipt = await trySatisfyChallenge(services, challenge, events, apiKey.name, event.at);
     if (receipt === undefined) {
       await setChallengeEvents(services.db, challenge.id, events);
-      return reply.send({ ...challengeJson(challenge), requirement_met: false, message: 'Accepted; this alone does not meet the requirement: answer with another method' });
+      return reply.send({ ...challengeJson(challenge, types), requirement_met: false, message: 'Accepted; this alone does not meet the requirement: answer with another method' });
     }
-    return reply.header('cache-control', 'no-store').send({ ...challengeJson({ ...challenge, state: 'satisfied' }, receipt), requirement_met: true });
+    return reply.header('cache-control', 'no-store').send({ ...challengeJson({ ...challenge, state: 'satisfied' }, types, receipt), requirement_met: true });
   });
 }
 
