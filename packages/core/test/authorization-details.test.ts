@@ -74,5 +74,7 @@ describe('authorization details', () => {
     const action = describeDetail({ type: 'stepwise_action', action: 'environment.delete', resource: { environment_name: 'production' } }, types);
     assert.equal(action.summary, 'Delete an environment: production');
     assert.deepEqual(action.facts, [{ label: 'Action', value: 'Delete an environment' }, { label: 'environment name', value: 'production' }]);
+    const unknown = describeDetail({ type: 'retired_type', amount: '5', to: { iban: 'X' } }, {});
+    assert.deepEqual(unknown, { summary: 'retired_type', facts: [{ label: 'amount', value: '5' }, { label: 'to', value: '{"iban":"X"}' }] });
   });
 });

@@ -61,7 +61,16 @@ function describeAction(detail: ActionDetail, words: string | undefined): Detail
  */
 export function describeDetail(detail: AuthorizationDetail, types: DetailTypes = DEFAULT_DETAIL_TYPES): DetailDescription {
   const definition = types[detail.type];
-  if (definition?.kind === 'payment') return describePayment(detail as PaymentDetail);
+  // A type no longer configured (the file changed while a step-up waited) is shown field by field.
+  if (!definition) return describeUnknown(detail);
+  if (definition.kind === 'payment') return describePayment(detail as PaymentDetail);
   const action = detail as ActionDetail;
-  return describeAction(action, definition?.actions?.[action.action]);
+  return describeAction(action, definition.actions?.[action.action]);
+}
+
+function describeUnknown(detail: AuthorizationDetail): DetailDescription {
+  const facts = Object.entries(detail)
+    .filter(([key]) => key !== 'type')
+    .map(([key, value]) => ({ label: key, value: typeof value === 'string' ? value : JSON.stringify(value) }));
+  return { summary: detail.type, facts };
 }
