@@ -21,7 +21,9 @@ Commands:
   users list                                list users
   users disable|enable <username>           block or allow sign-in
   clients add <client_id> --redirect-uri URI [--redirect-uri URI…] [--name N] [--confidential]
-                                            register an OpenID Connect client (public + PKCE by default)
+              [--require-par] [--authorization-details-types TYPE,…]
+                                            register an OpenID Connect client (public + PKCE by default); --require-par
+                                            refuses requests not pushed (PAR), the types limit the transactions it may bind
   clients list                              list clients
   keys rotate                               add a new signing key; the old one stays published until its tokens expire
   keys list                                 list signing keys
@@ -69,6 +71,8 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         name: { type: 'string' },
         'redirect-uri': { type: 'string', multiple: true },
         confidential: { type: 'boolean' },
+        'require-par': { type: 'boolean' },
+        'authorization-details-types': { type: 'string' },
         'return-to': { type: 'string', multiple: true },
         policy: { type: 'string' },
         events: { type: 'string' },
@@ -106,7 +110,11 @@ export async function main(argv: string[], output: Output = processOutput): Prom
           await usersCommand(database, rest, values, output);
           return 0;
         case 'clients':
-          await clientsCommand(database, rest, { redirectUris: values['redirect-uri'] ?? [], name: values.name, confidential: values.confidential }, output);
+          await clientsCommand(database, rest, {
+            redirectUris: values['redirect-uri'] ?? [], name: values.name, confidential: values.confidential,
+            requirePar: values['require-par'], authorizationDetailsTypes: values['authorization-details-types'],
+            knownDetailTypes: Object.keys(config.authorizationDetails.types),
+          }, output);
           return 0;
         case 'keys':
           await keysCommand(config, database, rest, output);

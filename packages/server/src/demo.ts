@@ -9,15 +9,21 @@ export const DEMO_USER = { username: 'demo', password: 'stepwise-demo', displayN
 /** The demo application's client id. */
 export const DEMO_CLIENT_ID = 'demo-app';
 
+/** The transactions the demo bank binds step-ups to: payments. */
+export const DEMO_DETAIL_TYPES = ['payment_initiation'] as const;
+
 /**
  * Seeds the demo user once, and the public demo client (PKCE, refresh
  * tokens) at every start, so that its redirect URIs follow the configured
- * demo bank.
+ * demo bank. With rich authorization requests on, the client may bind
+ * tokens to payments only (of the configured types, so the registration
+ * stays valid whatever the configuration names).
  *
  * @param services - shared services (`config.demoBankUrl` is the bank)
  */
 export async function seedDemo(services: Services): Promise<void> {
   const bankUrl = services.config.demoBankUrl;
+  const configuredTypes = Object.keys(services.config.authorizationDetails.types);
   if (!(await findUserByUsername(services.db, DEMO_USER.username))) {
     await createUser(services.db, {
       username: DEMO_USER.username,
@@ -34,5 +40,8 @@ export async function seedDemo(services: Services): Promise<void> {
     response_types: ['code'],
     redirect_uris: [`${bankUrl}/callback`],
     post_logout_redirect_uris: [new URL('/', bankUrl).href],
+    ...(configuredTypes.length > 0
+      ? { authorization_details_types: DEMO_DETAIL_TYPES.filter((type) => configuredTypes.includes(type)) }
+      : {}),
   }, services.now());
 }

@@ -8,6 +8,12 @@ export interface ClientsOptions {
   readonly redirectUris: readonly string[];
   readonly name?: string | undefined;
   readonly confidential?: boolean | undefined;
+  /** Refuse the client's authorization requests unless pushed (RFC 9126 PAR). */
+  readonly requirePar?: boolean | undefined;
+  /** `--authorization-details-types`: comma-separated RFC 9396 types the client may bind tokens to. */
+  readonly authorizationDetailsTypes?: string | undefined;
+  /** The types the configuration defines (`authorization_details.types`); none means RAR is off. */
+  readonly knownDetailTypes?: readonly string[] | undefined;
 }
 
 function checkRedirectUri(uri: string): string {
@@ -26,8 +32,32 @@ function checkRedirectUri(uri: string): string {
 }
 
 /**
+ * The `--authorization-details-types` list, each a type the configuration
+ * defines: a client limited to an unknown type could never be loaded.
+ *
+ * @param list - comma-separated type names
+ * @param known - the configured types
+ * @throws ValidationError naming the flag
+ * @example
+ * ```ts
+ * checkDetailTypes('payment_initiation, payment_initiation', ['payment_initiation', 'stepwise_action']); // ['payment_initiation']
+ * ```
+ */
+export function checkDetailTypes(list: string, known: readonly string[]): string[] {
+  const flag = 'authorization-details-types';
+  const types = [...new Set(list.split(',').map((type) => type.trim()).filter(Boolean))];
+  if (types.length === 0) throw new ValidationError(flag, 'name at least one type, such as payment_initiation');
+  if (known.length === 0) throw new ValidationError(flag, 'rich authorization requests are off (authorization_details.types is empty in the configuration)');
+  const unknown = types.filter((type) => !known.includes(type));
+  if (unknown.length > 0) throw new ValidationError(flag, `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a type' : 'are not types'} of the configuration (known: ${known.join(', ')})`);
+  return types;
+}
+
+/**
  * `stepwise clients add|list`. A public client (the default) uses PKCE with
  * no secret; `--confidential` creates a secret and prints it once.
+ * `--require-par` makes the client push every authorization request;
+ * `--authorization-details-types` limits the transactions it may bind.
  *
  * @param database - the open database
  * @param args - sub-command and client id
@@ -43,6 +73,9 @@ export async function clientsCommand(database: Database, args: string[], options
         throw new ValidationError('client_id', 'use letters, digits and . _ ~ - only (at most 128)');
       }
       if (options.redirectUris.length === 0) throw new UsageError('clients add needs at least one --redirect-uri');
+      const detailTypes = options.authorizationDetailsTypes === undefined
+        ? undefined
+        : checkDetailTypes(options.authorizationDetailsTypes, options.knownDetailTypes ?? []);
       const secret = options.confidential ? randomBytes(32).toString('base64url') : undefined;
       await clients.insertClient(database.db, {
         client_id: clientId,
@@ -52,6 +85,8 @@ export async function clientsCommand(database: Database, args: string[], options
         response_types: ['code'],
         token_endpoint_auth_method: secret ? 'client_secret_basic' : 'none',
         ...(secret ? { client_secret: secret } : {}),
+        ...(options.requirePar ? { require_pushed_authorization_requests: true } : {}),
+        ...(detailTypes ? { authorization_details_types: detailTypes } : {}),
       }, epochSeconds());
       output.out(`created ${secret ? 'confidential' : 'public'} client ${clientId}`);
       if (secret) output.out(`client secret: ${secret}   (shown once)`);

@@ -12,6 +12,9 @@ import { renderErrorPage } from '../http/pages/error-page.js';
 import { renderLoggedOutPage, renderLogoutConfirmPage } from '../http/pages/logout-confirm-page.js';
 import { applyLoginPolicy } from './login-policy.js';
 import { judgementTime, requestedAssurance } from './requested-assurance.js';
+import { isBoundRequest } from './bound-details.js';
+import { richAuthorizationRequests, transactionClaims } from './rich-authorization.js';
+import { loadTransactionGrant, transactionApprovalCheck } from './transaction-grant.js';
 import { DEVICE_COOKIE, deviceIdOf } from '../http/device-cookie.js';
 
 /** Discovery field with `{ level: rank }`, so resource servers can compare levels. */
@@ -76,14 +79,18 @@ function assuranceCheck(services: Services): InstanceType<typeof interactionPoli
 /**
  * Every registered client is first-party in this version: consent is
  * recorded on the user's behalf, so no consent screen interrupts a step-up.
+ * A request bound to a transaction never reuses a Grant (see
+ * `loadTransactionGrant`): its approval is the consent.
  */
 async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
   if (!oidc.session?.accountId || !oidc.client) return undefined;
+  if (isBoundRequest(oidc.params)) return loadTransactionGrant(ctx);
   const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  // A transaction's Grant stays that transaction's alone.
   const grant =
-    existing && existing.accountId === oidc.session.accountId
+    existing && existing.accountId === oidc.session.accountId && !existing.rar
       ? existing
       : new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
   const scopes = [...(oidc.requestParamScopes ?? [])].join(' ');
@@ -101,7 +108,10 @@ async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
  * Builds the oidc-provider instance: authorization code + PKCE, ES256 ID
  * tokens and RFC 9068 JWT access tokens carrying `acr`, `amr` and
  * `auth_time`, our interaction pages and assurance check, storage through
- * the database adapter.
+ * the database adapter. Pushed authorization requests (RFC 9126) are
+ * open to every client; with configured types, rich authorization
+ * requests (RFC 9396) bind a token to one transaction, pushed only,
+ * approved with a fresh factor, with its `txn` hash and no refresh token.
  *
  * @param services - shared services
  * @param keys - signing keys, the active one first
@@ -113,8 +123,11 @@ async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
 export function createProvider(services: Services, keys: readonly LoadedSigningKey[]): Provider {
   const { config, levels, db } = services;
   const allowedResources = new Set([config.issuer, ...config.resources]);
+  const detailTypes = Object.keys(config.authorizationDetails.types);
   const policy = interactionPolicy.base();
-  policy.get('login')!.checks.add(assuranceCheck(services));
+  const login = policy.get('login')!;
+  login.checks.add(transactionApprovalCheck());
+  login.checks.add(assuranceCheck(services));
 
   const configuration: Configuration = {
     adapter: createOidcAdapter(db),
@@ -130,8 +143,8 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
       email: ['email'],
     },
     discovery: { [ACR_RANKS_DISCOVERY_FIELD]: levels.ranks(), [ACR_LIFETIMES_DISCOVERY_FIELD]: levels.lifetimes() },
-    // Browser apps (public clients) may call the token endpoint from the
-    // origins they are redirected to, and no others.
+    // Browser apps (public clients) may call the token and PAR endpoints
+    // from the origins they are redirected to, and no others.
     clientBasedCORS: (ctx, origin, client) =>
       origin !== 'null' &&
       (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') &&
@@ -142,6 +155,9 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
+      // oidc-provider's default allows no type; binding a token only narrows
+      // it, so any client may, unless its registration names fewer types.
+      ...(detailTypes.length > 0 ? { authorization_details_types: detailTypes } : {}),
     },
     ttl: {
       AccessToken: config.tokens.accessTokenTtl,
@@ -155,6 +171,9 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
+      // Clients opt in to requiring it (`require_pushed_authorization_requests`).
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      richAuthorizationRequests: richAuthorizationRequests(config.authorizationDetails.types),
       revocation: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -190,13 +209,19 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     loadExistingGrant: loadFirstPartyGrant,
+    // A bound code names the transaction's Grant, which the session does not
+    // keep (see restoreSessionGrant), so it cannot be tied to the session.
+    expiresWithSession: async (ctx, code) => !isBoundRequest(ctx.oidc.params) && !code.scopes.has('offline_access'),
     // Refresh tokens copy acr/amr/auth_time from the code they come from, so
-    // a refreshed token is never fresher than the events behind it.
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    extraTokenClaims: async (ctx) => {
+    // a refreshed token is never fresher than the events behind it. A grant
+    // bound to a transaction gets none: a refresh would mint a second token
+    // for the same approval.
+    issueRefreshToken: async (_ctx, client, source) => client.grantTypeAllowed('refresh_token') && !source.rar?.length,
+    // token.rar is set before the token is saved, which is when this runs.
+    extraTokenClaims: async (ctx, token) => {
       const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
       if (!source) return undefined;
-      return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
+      return { acr: source.acr, amr: source.amr, auth_time: source.authTime, ...transactionClaims(token.rar) };
     },
     findAccount: async (_ctx, sub) => {
       const user = await findUserById(db, sub);

@@ -1,4 +1,5 @@
 import type { AssuranceRequest } from '@stepwise/core';
+import { isBoundRequest } from './bound-details.js';
 
 /** The OpenID Connect parameters that ask for assurance. */
 export interface AssuranceParams {
@@ -6,6 +7,8 @@ export interface AssuranceParams {
   readonly claims?: unknown;
   readonly max_age?: unknown;
   readonly prompt?: unknown;
+  /** RFC 9396 details: a request bound to a transaction asks for a factor given now. */
+  readonly authorization_details?: unknown;
 }
 
 interface AcrClaimRequest {
@@ -39,7 +42,11 @@ export interface RequestedAssurance extends AssuranceRequest {
  * Reads `acr_values`, an `acr` request in the `claims` parameter,
  * `max_age` and `prompt=login` (a fresh factor now, like `max_age=0`)
  * from authorization request parameters. An essential `acr` claim
- * wins over `acr_values` (OpenID Connect Core 5.5.1.1).
+ * wins over `acr_values` (OpenID Connect Core 5.5.1.1). A request with
+ * `authorization_details` is read as `max_age=0` too: the user approves
+ * that one transaction with a factor given on the page that shows it
+ * (PSD2 RTS article 5). A password still counts within the level's
+ * lifetime, so aal2 after a password sign-in asks only the second factor.
  *
  * @param params - the authorization request's parameters
  * @example
@@ -53,7 +60,7 @@ export function requestedAssurance(params: AssuranceParams): RequestedAssurance 
   const parsedMaxAge = maxAgeText !== undefined && /^\d{1,10}$/.test(maxAgeText) ? Number(maxAgeText) : undefined;
   // oidc-provider rewrites max_age=0 into prompt=login; both mean "authenticate again now".
   const promptLogin = typeof params.prompt === 'string' && params.prompt.split(' ').includes('login');
-  const maxAge = promptLogin ? 0 : parsedMaxAge;
+  const maxAge = promptLogin || isBoundRequest(params) ? 0 : parsedMaxAge;
 
   const claim = acrClaim(params.claims);
   const claimValues = [

@@ -1,4 +1,4 @@
-import { enrollmentWouldHelp, resolveAssurance, SimpleError, type MethodId } from '@stepwise/core';
+import { checkAuthorizationDetails, describeDetail, enrollmentWouldHelp, resolveAssurance, SimpleError, type AuthorizationDetail, type MethodId } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
@@ -7,6 +7,9 @@ import { confirmTotpEnrollment, startTotpEnrollment } from '../../flows/totp-enr
 import { finishWebauthnAuthentication, startWebauthnAuthentication } from '../../flows/webauthn-authentication.js';
 import { applyLoginPolicy, deniedBy } from '../../oidc/login-policy.js';
 import { judgementTime, requestedAssurance } from '../../oidc/requested-assurance.js';
+import { requestedDetails } from '../../oidc/bound-details.js';
+import type { SafeHtml } from '../html.js';
+import { transactionSummary } from '../pages/transaction-summary.js';
 import { readDeviceId } from '../device-cookie.js';
 import type { Services } from '../../services.js';
 import { webauthnEnabled } from '../../webauthn/relying-party.js';
@@ -31,6 +34,15 @@ const uidParams = {
 
 interface InteractionContext extends StepUpContext {
   readonly details: Details;
+}
+
+/** The transaction a bound request approves, as its pages show it. */
+interface Transaction {
+  readonly details: readonly AuthorizationDetail[];
+  /** The block above the form (`transactionSummary`). */
+  readonly summary: SafeHtml;
+  /** One line: `Pay 5,000.00 EUR to ACME`, for sent codes and the enrollment page. */
+  readonly words: string;
 }
 
 /**
@@ -63,14 +75,28 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     return (await provider.Client.find(clientId))?.clientName ?? clientId;
   }
 
+  /** The transaction of a bound request (checked again: the page shows every field), or undefined. */
+  function transactionOf(details: Details): Transaction | undefined {
+    const requested = requestedDetails(details.params);
+    if (!requested) return undefined;
+    const { types } = services.config.authorizationDetails;
+    const checked = checkAuthorizationDetails(requested, types);
+    return {
+      details: checked,
+      summary: transactionSummary(checked, types),
+      words: checked.map((detail) => describeDetail(detail, types).summary).join('; '),
+    };
+  }
+
   async function finish(request: FastifyRequest, reply: FastifyReply, result: InteractionResults, shown: Shown = {}): Promise<FastifyReply> {
     const url = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
     return sendContinue(request, reply, shown, url);
   }
 
-  async function consentGrant(details: Details): Promise<string> {
+  /** Records the consent; a transaction's details go on a Grant of their own, never a reused one. */
+  async function consentGrant(details: Details, transaction?: Transaction): Promise<string> {
     const accountId = String(details.session?.accountId);
-    const grant = details.grantId
+    const grant = details.grantId && !transaction
       ? await provider.Grant.find(details.grantId)
       : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
     const missing = (details.prompt.details ?? {}) as Record<string, unknown>;
@@ -79,7 +105,23 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     for (const [resource, scopes] of Object.entries((missing.missingResourceScopes ?? {}) as Record<string, string[]>)) {
       grant!.addResourceScope(resource, scopes.join(' '));
     }
+    for (const detail of transaction?.details ?? []) grant!.addRar(detail);
     return grant!.save();
+  }
+
+  /**
+   * The consent of a bound request. The user approved the transaction on
+   * the factor page, which showed it; that page's login result is the
+   * previous submission of this same authorization. Without one nothing
+   * approved it, and the request is refused rather than approved here.
+   */
+  async function approveTransaction(request: FastifyRequest, reply: FastifyReply, details: Details, state: SessionState, transaction: Transaction): Promise<FastifyReply> {
+    const login = details.lastSubmission?.login;
+    if (!login || login.accountId !== state.user.id) {
+      return finish(request, reply, { error: 'access_denied', error_description: 'the transaction was not approved with a factor given on the page that shows it' });
+    }
+    // The login result goes along again: the resumed request must see it, or it would ask for a factor once more.
+    return finish(request, reply, { login, consent: { grantId: await consentGrant(details, transaction) } });
   }
 
   async function resolve(request: FastifyRequest, details: Details, state: SessionState, justAuthenticatedAt?: number) {
@@ -93,7 +135,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     return { requested, now, policy, resolution: resolveAssurance(state.events, requested, state.enrolled, services.levels, now) };
   }
 
-  async function signInPage(request: FastifyRequest, reply: FastifyReply, details: Details, shown: Shown): Promise<FastifyReply> {
+  async function signInPage(request: FastifyRequest, reply: FastifyReply, details: Details, shown: Shown, transaction: Transaction | undefined): Promise<FastifyReply> {
     const base = `/interaction/${details.uid}`;
     const passkey = webauthnEnabled(services)
       ? { action: `${base}/passkey`, start: await startWebauthnAuthentication(services) }
@@ -101,7 +143,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     applyRetryAfter(reply, shown.cause);
     return sendPage(reply, shown.status ?? 200, renderSignInPage({
       action: `${base}/password`, csrfToken: reply.generateCsrf(), clientName: await clientNameOf(details),
-      error: shown.error, cancelUrl: `${base}/abort`, passkey,
+      error: shown.error, cancelUrl: `${base}/abort`, passkey, transaction: transaction?.summary,
     }));
   }
 
@@ -117,10 +159,12 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     // Scripts and API clients get the error as JSON; browsers get the page again.
     if (shown.cause && !wantsHtml(request)) return sendError(request, reply, shown.cause);
 
+    const transaction = transactionOf(details);
     if (details.prompt.name === 'consent' && state) {
+      if (transaction) return approveTransaction(request, reply, details, state, transaction);
       return finish(request, reply, { consent: { grantId: await consentGrant(details) } });
     }
-    if (!state) return signInPage(request, reply, details, shown);
+    if (!state) return signInPage(request, reply, details, shown, transaction);
 
     const { requested, now, resolution, policy } = await resolve(request, details, state, shown.now);
     if (policy.deny) return finish(request, reply, { error: 'access_denied', error_description: deniedBy(policy.reasons) });
@@ -146,13 +190,15 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
         applyRetryAfter(reply, shown.cause);
         return sendPage(reply, status, renderSignInPage({
           action: `${base}/password`, csrfToken: reply.generateCsrf(), clientName, error: shown.error, reauthenticate: true,
-          username: state.user.username, cancelUrl: `${base}/abort`, alternatives: alternatives('password'),
+          username: state.user.username, cancelUrl: `${base}/abort`, alternatives: alternatives('password'), transaction: transaction?.summary,
         }));
       }
       return sendStepUpPage(services, reply, {
         state, authenticators: resolution.authenticators, offered, selected, base, query: '',
-        reason: `${clientName} asks you to confirm it’s you (${describeRequirement(resolution.requirement)}).`,
-        cancelUrl: `${base}/abort`,
+        reason: transaction
+          ? `${clientName} asks you to approve this transaction (${describeRequirement(resolution.requirement)}).`
+          : `${clientName} asks you to confirm it’s you (${describeRequirement(resolution.requirement)}).`,
+        cancelUrl: `${base}/abort`, transaction: transaction?.summary,
       }, shown);
     }
     const canEnroll =
@@ -168,7 +214,9 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     return sendPage(reply, status, renderEnrollTotpPage({
       action: `${base}/enroll-totp`, csrfToken: reply.generateCsrf(), username: state.user.username, error: shown.error,
       enrollment: await startTotpEnrollment(services, state.user), cancelUrl: `${base}/abort`,
-      reason: `${clientName} needs a second sign-in method (${describeRequirement(resolution.requirement)}). Add an authenticator app to continue.`,
+      reason: transaction
+        ? `${clientName} asks you to approve: ${transaction.words}. That needs a second sign-in method (${describeRequirement(resolution.requirement)}). Add an authenticator app to continue.`
+        : `${clientName} needs a second sign-in method (${describeRequirement(resolution.requirement)}). Add an authenticator app to continue.`,
     }));
   }
 
@@ -215,9 +263,12 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
       }
       const { resolution } = await resolve(request, details, state);
       const offered = resolution.kind === 'ask' ? offeredMethods(resolution.authenticators) : [];
+      const transaction = transactionOf(details);
+      const clientName = await clientNameOf(details);
       return {
         details, state, offered, challengeKey: `interaction:${details.uid}`,
-        purpose: `confirm a sign-in to ${await clientNameOf(details)}`,
+        // A sent code names the transaction too, so the message itself tells the payer what they approve.
+        purpose: transaction ? `approve “${transaction.words}” for ${clientName}` : `confirm a sign-in to ${clientName}`,
       };
     },
     resume: (request, reply, context, shown) => proceed(request, reply, context.details, context.state, shown),
