@@ -1,8 +1,11 @@
-import { buildAuthorizationUrl } from './authorization-request.js';
+import { authorizationParameters, buildAuthorizationUrl, buildPushedAuthorizationUrl, type AuthorizationRequest } from './authorization-request.js';
 import { checkAuthorizationResponse, readAuthorizationResponse } from './authorization-response.js';
 import type { ProviderMetadata } from './discovery.js';
+import { StepwiseClientError } from './errors.js';
 import { checkIdToken } from './id-token-check.js';
 import { createPkcePair, randomToken } from './pkce.js';
+import { pushAuthorizationRequest } from './pushed-authorization-request.js';
+import type { StepUpChallenge } from './step-up-challenge.js';
 import type { FetchLike } from './step-up-fetch.js';
 import { exchangeAuthorizationCode, type TokenResponse } from './token-exchange.js';
 
@@ -23,11 +26,37 @@ export interface AuthorizationSecrets {
   readonly codeVerifier: string;
 }
 
-/** The assurance and hint an authorization request asks for. */
+/** The assurance, hint and transaction an authorization request asks for. */
 export interface AuthorizationAsk {
   readonly acrValues?: readonly string[];
   readonly maxAge?: number;
   readonly loginHint?: string;
+  /**
+   * RFC 9396 details of the one transaction to approve. With them the
+   * request is pushed (RFC 9126), since the server accepts details only
+   * that way, and the token that comes back is bound to that transaction.
+   */
+  readonly authorizationDetails?: readonly unknown[];
+}
+
+/**
+ * What to ask the authorization server for to answer a step-up challenge:
+ * its `acr_values` and `max_age`, and its `authorization_details` when the
+ * API binds the proof to the transaction.
+ *
+ * @param challenge - the parsed RFC 9470 challenge
+ * @example
+ * ```ts
+ * const { url } = await prepareAuthorization(client, askForChallenge(readStepUpChallenge(response)!));
+ * ```
+ */
+export function askForChallenge(challenge: StepUpChallenge): AuthorizationAsk {
+  const { acrValues, maxAge, authorizationDetails } = challenge;
+  return {
+    acrValues,
+    ...(maxAge === undefined ? {} : { maxAge }),
+    ...(authorizationDetails === undefined ? {} : { authorizationDetails }),
+  };
 }
 
 /**
@@ -35,20 +64,32 @@ export interface AuthorizationAsk {
  * that carries them. The caller keeps the secrets (in storage for a
  * redirect, in memory for a popup) until the answer comes back.
  *
+ * With `authorizationDetails`, every parameter (the details as JSON text
+ * among them) is first pushed to the PAR endpoint, and the URL carries
+ * only `client_id` and the `request_uri`.
+ *
  * @param client - client and provider
- * @param ask - assurance and hint to ask for
+ * @param ask - assurance, hint and transaction to ask for
+ * @throws StepwiseClientError `ERR_CLIENT_PAR_UNSUPPORTED` when details are asked of a provider without a PAR endpoint
+ * @throws PushedAuthorizationError `ERR_CLIENT_PAR_FAILED` when the push is refused or its answer is unusable
  * @example
  * ```ts
  * const { url, secrets } = await prepareAuthorization(client, { acrValues: ['aal2'], maxAge: 300 });
+ * const bound = await prepareAuthorization(client, { acrValues: ['aal2'], authorizationDetails: challenge.authorizationDetails });
  * ```
  */
 export async function prepareAuthorization(
   client: CodeFlowClient,
   ask: AuthorizationAsk,
 ): Promise<{ url: string; secrets: AuthorizationSecrets }> {
+  const { authorizationDetails, ...urlAsk } = ask;
+  const parEndpoint = client.metadata.pushed_authorization_request_endpoint;
+  // Checked before any secret is made: nothing is pushed or navigated to.
+  if (authorizationDetails !== undefined && parEndpoint === undefined) throw new StepwiseClientError('ERR_CLIENT_PAR_UNSUPPORTED');
+
   const pkce = await createPkcePair();
   const secrets: AuthorizationSecrets = { state: randomToken(), nonce: randomToken(), codeVerifier: pkce.verifier };
-  const url = buildAuthorizationUrl(client.metadata.authorization_endpoint, {
+  const request: AuthorizationRequest = {
     clientId: client.clientId,
     redirectUri: client.redirectUri,
     scope: client.scope,
@@ -56,9 +97,16 @@ export async function prepareAuthorization(
     nonce: secrets.nonce,
     codeChallenge: pkce.challenge,
     ...(client.resource === undefined ? {} : { resource: client.resource }),
-    ...ask,
-  });
-  return { url, secrets };
+    ...urlAsk,
+  };
+  const { authorization_endpoint: authorizationEndpoint } = client.metadata;
+  if (authorizationDetails === undefined || parEndpoint === undefined) {
+    return { url: buildAuthorizationUrl(authorizationEndpoint, request), secrets };
+  }
+  const params = authorizationParameters(request);
+  params.set('authorization_details', JSON.stringify(authorizationDetails));
+  const { requestUri } = await pushAuthorizationRequest(parEndpoint, params, client.send);
+  return { url: buildPushedAuthorizationUrl(authorizationEndpoint, client.clientId, requestUri), secrets };
 }
 
 /**

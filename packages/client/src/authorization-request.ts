@@ -17,21 +17,21 @@ export interface AuthorizationRequest {
 }
 
 /**
- * Builds the authorization endpoint URL for an authorization code request
- * with PKCE S256. Empty `acrValues` and absent options are left out
- * rather than sent empty, which some servers reject.
+ * The parameters of an authorization code request with PKCE S256, in the
+ * order they are sent. Empty `acrValues` and absent options are left out
+ * rather than sent empty, which some servers reject. The same parameters go
+ * in the authorization URL or, pushed, in the body of a PAR request.
  *
- * @param endpoint - the `authorization_endpoint` from discovery
  * @param request - what to ask for
  * @example
  * ```ts
- * location.assign(buildAuthorizationUrl(metadata.authorization_endpoint, { clientId, redirectUri, scope: 'openid',
- *   state, nonce, codeChallenge: pkce.challenge, acrValues: ['aal2'], maxAge: 300 }));
+ * const params = authorizationParameters({ clientId, redirectUri, scope: 'openid', state, nonce,
+ *   codeChallenge: pkce.challenge, acrValues: ['aal2'] });
+ * params.get('acr_values'); // 'aal2'
  * ```
  */
-export function buildAuthorizationUrl(endpoint: string, request: AuthorizationRequest): string {
-  const url = new URL(endpoint);
-  const params = url.searchParams;
+export function authorizationParameters(request: AuthorizationRequest): URLSearchParams {
+  const params = new URLSearchParams();
   params.set('response_type', 'code');
   params.set('client_id', request.clientId);
   params.set('redirect_uri', request.redirectUri);
@@ -44,5 +44,44 @@ export function buildAuthorizationUrl(endpoint: string, request: AuthorizationRe
   if (request.acrValues !== undefined && request.acrValues.length > 0) params.set('acr_values', request.acrValues.join(' '));
   if (request.maxAge !== undefined) params.set('max_age', String(request.maxAge));
   if (request.loginHint !== undefined) params.set('login_hint', request.loginHint);
+  return params;
+}
+
+/**
+ * Builds the authorization endpoint URL for an authorization code request
+ * with PKCE S256, carrying {@link authorizationParameters}.
+ *
+ * @param endpoint - the `authorization_endpoint` from discovery
+ * @param request - what to ask for
+ * @example
+ * ```ts
+ * location.assign(buildAuthorizationUrl(metadata.authorization_endpoint, { clientId, redirectUri, scope: 'openid',
+ *   state, nonce, codeChallenge: pkce.challenge, acrValues: ['aal2'], maxAge: 300 }));
+ * ```
+ */
+export function buildAuthorizationUrl(endpoint: string, request: AuthorizationRequest): string {
+  const url = new URL(endpoint);
+  for (const [name, value] of authorizationParameters(request)) url.searchParams.set(name, value);
+  return url.href;
+}
+
+/**
+ * Builds the authorization endpoint URL of a pushed request (RFC 9126
+ * §4): only `client_id` and the `request_uri` the PAR endpoint returned.
+ * Everything else, the transaction above all, stays on the server, so
+ * there is nothing in the URL to edit.
+ *
+ * @param endpoint - the `authorization_endpoint` from discovery
+ * @param clientId - the client that pushed the request
+ * @param requestUri - the `request_uri` of the PAR answer
+ * @example
+ * ```ts
+ * location.assign(buildPushedAuthorizationUrl(metadata.authorization_endpoint, 'bank-web', pushed.requestUri));
+ * ```
+ */
+export function buildPushedAuthorizationUrl(endpoint: string, clientId: string, requestUri: string): string {
+  const url = new URL(endpoint);
+  url.searchParams.set('client_id', clientId);
+  url.searchParams.set('request_uri', requestUri);
   return url.href;
 }

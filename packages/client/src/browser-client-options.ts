@@ -27,6 +27,13 @@ export interface SignInOptions {
   /** Maximum age in seconds of the user's last active authentication. */
   maxAge?: number;
   loginHint?: string;
+  /**
+   * RFC 9396 details of one transaction for the user to approve (a bound
+   * approval started by the app itself). The request is pushed (RFC 9126);
+   * the token that comes back is returned by `handleRedirectCallback` as
+   * `boundAccessToken` and the session's tokens are left as they were.
+   */
+  authorizationDetails?: unknown[];
 }
 
 /** The API request a redirect interrupted, sent again after the sign-in. */
@@ -43,4 +50,11 @@ export interface RedirectCallbackResult {
   returnTo: string;
   /** Present when the sign-in was started by an API request. */
   resumed?: ResumedRequest;
+  /**
+   * After `signIn({ authorizationDetails })`: the token bound to that
+   * transaction. Send it once, with the request it approves; it is not
+   * stored. (When an API request started the approval, `resumed` already
+   * used it.)
+   */
+  boundAccessToken?: string;
 }

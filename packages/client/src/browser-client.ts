@@ -1,4 +1,5 @@
 import {
+  askForChallenge,
   completeAuthorization,
   prepareAuthorization,
   type AuthorizationAsk,
@@ -14,13 +15,12 @@ import { decodeJwtPayload } from './jwt-claims.js';
 import { fromPendingRequest, toPendingRequest, type PendingRequest } from './pending-request.js';
 import { postPopupResponse, waitForPopupResponse, type OpenerHandle, type PopupHandle } from './popup.js';
 import { PrefixedStorage } from './prefixed-storage.js';
-import { isSignInTransaction, type SignInTransaction } from './sign-in-transaction.js';
+import { saveSignInTransaction, takeSignInTransaction, type SignInTransaction } from './sign-in-transaction.js';
 import { readBearerError, type StepUpChallenge } from './step-up-challenge.js';
-import { createStepUpFetch, type FetchLike } from './step-up-fetch.js';
+import { createStepUpFetch } from './step-up-fetch.js';
 import { isStoredTokens, isUnexpired, toStoredTokens, type StoredTokens } from './stored-tokens.js';
 
 const TOKENS_KEY = 'tokens';
-const TRANSACTION_KEY = 'transaction';
 const POPUP_NAME = 'stepwise-sign-in';
 const POPUP_FEATURES = 'popup,width=480,height=720';
 
@@ -48,10 +48,9 @@ export class StepwiseBrowserClient {
   readonly #options: BrowserClientOptions;
   readonly #metadata: ProviderMetadata;
   readonly #redirectOrigin: string;
-  readonly #apiFetch: FetchLike;
   readonly #codeFlow: CodeFlowClient;
   #store: PrefixedStorage | undefined;
-  // Concurrent challenged calls share one popup rather than fight over it.
+  // Concurrent unbound step-ups share one popup rather than fight over it.
   #popupStepUp: Promise<string> | undefined;
 
   /**
@@ -72,11 +71,6 @@ export class StepwiseBrowserClient {
       ...(options.resource === undefined ? {} : { resource: options.resource }),
       send: (input, init) => this.send(input, init),
     };
-    this.#apiFetch = createStepUpFetch({
-      getAccessToken: () => this.accessToken,
-      stepUp: (challenge, request) => this.#stepUp(challenge, request),
-      fetch: (input, init) => this.send(input, init),
-    });
   }
 
   /**
@@ -136,12 +130,16 @@ export class StepwiseBrowserClient {
 
   /**
    * Navigates to the authorization endpoint. The returned promise resolves
-   * once navigation has started; the page then unloads.
+   * once navigation has started; the page then unloads. With
+   * `authorizationDetails` the request is pushed first (RFC 9126) and the
+   * sign-in is a bound approval: see {@link SignInOptions}.
    *
-   * @param options - where to come back to, and what assurance to ask for
+   * @param options - where to come back to, what assurance to ask for, and the transaction to approve
+   * @throws StepwiseClientError `ERR_CLIENT_PAR_UNSUPPORTED`, and `ERR_CLIENT_PAR_FAILED` (both before navigating)
    * @example
    * ```ts
    * signInButton.onclick = () => client.signIn({ returnTo: '/accounts' });
+   * approveButton.onclick = () => client.signIn({ acrValues: ['aal2'], maxAge: 300, authorizationDetails: [payment] });
    * ```
    */
   async signIn(options: SignInOptions = {}): Promise<void> {
@@ -157,6 +155,10 @@ export class StepwiseBrowserClient {
    * the replay, so reloading the callback page fails with
    * `ERR_CLIENT_STATE_MISMATCH` instead of replaying twice.
    *
+   * A bound step-up (the challenge carried `authorization_details`) stores
+   * nothing: its token approves one transaction, so it is used for the
+   * replay only and the session's tokens stay as they were.
+   *
    * @param url - the callback URL; default the current one
    * @throws StepwiseClientError `ERR_CLIENT_STATE_MISMATCH` (nothing is stored), `ERR_CLIENT_ISSUER_MISMATCH`,
    *   `ERR_CLIENT_CALLBACK_INVALID`, `ERR_CLIENT_TOKEN_EXCHANGE`, `ERR_CLIENT_ID_TOKEN_INVALID`
@@ -170,19 +172,12 @@ export class StepwiseBrowserClient {
    * ```
    */
   async handleRedirectCallback(url: string = this.currentUrl()): Promise<RedirectCallbackResult> {
-    const store = this.#storage();
-    const transaction = store.read(TRANSACTION_KEY, isSignInTransaction);
-    const state = readAuthorizationResponse(url).state;
-    // A forged or stale callback must not consume the real transaction.
-    if (transaction === undefined || state === undefined || state !== transaction.state) {
-      throw new StepwiseClientError('ERR_CLIENT_STATE_MISMATCH');
-    }
-    store.remove(TRANSACTION_KEY);
-    const tokens = await this.#finishAuthorization(url, transaction);
-    if (transaction.pending === undefined) return { returnTo: transaction.returnTo };
-    const { method, url: pendingUrl } = transaction.pending;
-    const response = await this.send(fromPendingRequest(transaction.pending, tokens.accessToken));
-    return { returnTo: transaction.returnTo, resumed: { method, url: pendingUrl, response } };
+    const transaction = takeSignInTransaction(this.#storage(), readAuthorizationResponse(url).state);
+    const { returnTo, pending, bound = false } = transaction;
+    const { accessToken } = await this.#finishAuthorization(url, transaction, { keep: !bound });
+    if (pending === undefined) return bound ? { returnTo, boundAccessToken: accessToken } : { returnTo };
+    const response = await this.send(fromPendingRequest(pending, accessToken));
+    return { returnTo, resumed: { method: pending.method, url: pending.url, response } };
   }
 
   /**
@@ -200,10 +195,16 @@ export class StepwiseBrowserClient {
    * redirect. A cross-origin API must expose `WWW-Authenticate` through
    * `Access-Control-Expose-Headers`.
    *
+   * A challenge with `authorization_details` runs a bound step-up: the
+   * request is pushed to the PAR endpoint, and the token it yields is sent
+   * with this request's one retry and then forgotten; the session's tokens
+   * are untouched. Each bound step-up has its own popup.
+   *
    * @param input - as for `fetch`
    * @param init - as for `fetch`
    * @throws StepwiseClientError `ERR_CLIENT_BODY_NOT_REPLAYABLE` (before navigating), `ERR_CLIENT_POPUP_BLOCKED`,
-   *   `ERR_CLIENT_POPUP_CLOSED`, and the errors of the token exchange in popup mode
+   *   `ERR_CLIENT_POPUP_CLOSED`, `ERR_CLIENT_PAR_UNSUPPORTED` and `ERR_CLIENT_PAR_FAILED` (before navigating), and
+   *   the errors of the token exchange in popup mode
    * @example
    * ```ts
    * const response = await client.fetch('/api/transfers', {
@@ -216,8 +217,18 @@ export class StepwiseBrowserClient {
     const request = new Request(input, init);
     if (this.accessToken === undefined) return this.#signInToResume(request);
     const spare = request.clone();
-    const response = await this.#apiFetch(request);
-    if (response.status === 401 && readBearerError(response)?.error === 'invalid_token') {
+    let boundRetry = false;
+    const apiFetch = createStepUpFetch({
+      getAccessToken: () => this.accessToken,
+      stepUp: (challenge, refused) => {
+        boundRetry = challenge.authorizationDetails !== undefined;
+        return this.#stepUp(challenge, refused);
+      },
+      fetch: (input, init) => this.send(input, init),
+    });
+    const response = await apiFetch(request);
+    // A refused bound token says nothing about the session's own tokens.
+    if (!boundRetry && response.status === 401 && readBearerError(response)?.error === 'invalid_token') {
       // Revoked, or signed with a retired key: only a new sign-in helps.
       this.#storage().remove(TOKENS_KEY);
       return this.#signInToResume(spare);
@@ -279,8 +290,10 @@ export class StepwiseBrowserClient {
   }
 
   async #stepUp(challenge: StepUpChallenge, request: Request): Promise<string> {
-    const ask = { acrValues: challenge.acrValues, ...(challenge.maxAge === undefined ? {} : { maxAge: challenge.maxAge }) };
+    const ask = askForChallenge(challenge);
     if (this.#options.mode !== 'popup') return this.#signInToResume(request, ask);
+    // Each bound step-up approves its own transaction: it cannot share another's popup.
+    if (ask.authorizationDetails !== undefined) return this.#authorizeInPopup(ask);
     this.#popupStepUp ??= this.#authorizeInPopup(ask).finally(() => {
       this.#popupStepUp = undefined;
     });
@@ -296,14 +309,21 @@ export class StepwiseBrowserClient {
 
   async #redirectToAuthorization(ask: AuthorizationAsk, returnTo: string, pending?: PendingRequest): Promise<void> {
     const { url, secrets } = await prepareAuthorization(this.#codeFlow, ask);
-    const transaction: SignInTransaction = { ...secrets, returnTo, ...(pending === undefined ? {} : { pending }) };
-    this.#storage().write(TRANSACTION_KEY, transaction);
+    const transaction: SignInTransaction = {
+      ...secrets,
+      returnTo,
+      ...(pending === undefined ? {} : { pending }),
+      ...(ask.authorizationDetails === undefined ? {} : { bound: true }),
+    };
+    saveSignInTransaction(this.#storage(), transaction);
     this.navigate(url);
   }
 
   async #authorizeInPopup(ask: AuthorizationAsk): Promise<string> {
+    const bound = ask.authorizationDetails !== undefined;
     const { url, secrets } = await prepareAuthorization(this.#codeFlow, ask);
-    const popup = this.openPopup(url);
+    // Under one window name, a second bound popup would take over the first one's window.
+    const popup = this.openPopup(url, bound ? `${POPUP_NAME}-${secrets.state.slice(0, 12)}` : POPUP_NAME);
     if (popup === null) throw new StepwiseClientError('ERR_CLIENT_POPUP_BLOCKED');
     const callbackUrl = await waitForPopupResponse({
       popup,
@@ -312,13 +332,14 @@ export class StepwiseBrowserClient {
       state: secrets.state,
     });
     popup.close();
-    return (await this.#finishAuthorization(callbackUrl, secrets)).accessToken;
+    return (await this.#finishAuthorization(callbackUrl, secrets, { keep: !bound })).accessToken;
   }
 
-  async #finishAuthorization(callbackUrl: string, secrets: AuthorizationSecrets): Promise<StoredTokens> {
-    const stored = toStoredTokens(await completeAuthorization(this.#codeFlow, callbackUrl, secrets), this.now());
-    this.#storage().write(TOKENS_KEY, stored);
-    return stored;
+  /** Exchanges the code; `keep` is false for a bound token, which would otherwise go with every later call. */
+  async #finishAuthorization(callbackUrl: string, secrets: AuthorizationSecrets, { keep }: { keep: boolean }): Promise<StoredTokens> {
+    const tokens = toStoredTokens(await completeAuthorization(this.#codeFlow, callbackUrl, secrets), this.now());
+    if (keep) this.#storage().write(TOKENS_KEY, tokens);
+    return tokens;
   }
 
   #tokens(): StoredTokens | undefined {
@@ -354,10 +375,11 @@ export class StepwiseBrowserClient {
 
   /**
    * @param url - the authorization URL to open
+   * @param name - the window name; a popup already open under it is reused
    * @returns the popup, or null when the browser blocked it
    */
-  protected openPopup(url: string): PopupHandle | null {
-    return browserWindow().open(url, POPUP_NAME, POPUP_FEATURES);
+  protected openPopup(url: string, name: string = POPUP_NAME): PopupHandle | null {
+    return browserWindow().open(url, name, POPUP_FEATURES);
   }
 
   /** Where the popup's `message` events arrive. */

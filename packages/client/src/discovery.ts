@@ -7,6 +7,8 @@ export interface ProviderMetadata {
   readonly authorization_endpoint: string;
   readonly token_endpoint: string;
   readonly end_session_endpoint?: string;
+  /** RFC 9126: where authorization requests are pushed; bound step-ups need it. */
+  readonly pushed_authorization_request_endpoint?: string;
   /** RFC 9207: when true, authorization responses must carry `iss`. */
   readonly authorization_response_iss_parameter_supported?: boolean;
   readonly [field: string]: unknown;
@@ -49,8 +51,10 @@ export async function discoverProvider(issuer: string, fetchImpl?: FetchLike): P
   for (const field of ['authorization_endpoint', 'token_endpoint'] as const) {
     if (typeof metadata[field] !== 'string') throw discoveryError(issuer, `the metadata has no ${field}`);
   }
-  if (metadata.end_session_endpoint !== undefined && typeof metadata.end_session_endpoint !== 'string') {
-    throw discoveryError(issuer, 'the metadata has an end_session_endpoint that is not a string');
+  for (const field of ['end_session_endpoint', 'pushed_authorization_request_endpoint'] as const) {
+    if (metadata[field] !== undefined && typeof metadata[field] !== 'string') {
+      throw discoveryError(issuer, `the metadata has an ${field} that is not a string`);
+    }
   }
   return metadata as ProviderMetadata;
 }

@@ -16,6 +16,9 @@ export const CLIENT_ERROR_CATALOGUE = {
   ERR_CLIENT_POPUP_CLOSED: 'The sign-in popup was closed before the sign-in finished',
   ERR_CLIENT_NO_OPENER: 'This page was not opened as a sign-in popup by the application',
   ERR_CLIENT_BROWSER_REQUIRED: 'This operation needs a browser window',
+  ERR_CLIENT_PAR_UNSUPPORTED:
+    'The authorization server announces no pushed_authorization_request_endpoint, so a transaction cannot be approved',
+  ERR_CLIENT_PAR_FAILED: 'The authorization server refused the pushed authorization request, or its answer is unusable',
 } as const satisfies Record<string, string>;
 
 /** A stable error code from {@link CLIENT_ERROR_CATALOGUE}. */
@@ -115,5 +118,44 @@ export class IdTokenClaimError extends StepwiseClientError {
   /** @param claim - the claim that failed, or `payload` when the token cannot be decoded */
   constructor(readonly claim: 'nonce' | 'iss' | 'aud' | 'payload') {
     super('ERR_CLIENT_ID_TOKEN_INVALID', `ID token rejected: unexpected ${claim}`, { claim });
+  }
+}
+
+/**
+ * The pushed authorization request (RFC 9126) of a bound step-up could not
+ * be sent, was refused, or was answered with something other than a
+ * `201` carrying a `request_uri`. Nothing was navigated to and nothing was
+ * stored.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof PushedAuthorizationError && err.oauthError === 'invalid_authorization_details') showCannotApprove();
+ * ```
+ */
+export class PushedAuthorizationError extends StepwiseClientError {
+  /**
+   * @param reason - what went wrong, for the message
+   * @param status - HTTP status of the answer; undefined when none arrived
+   * @param oauthError - the OAuth `error` of the answer, when sent
+   * @param description - its `error_description`, when sent
+   * @param cause - the network or parse error, when there is one
+   */
+  constructor(
+    reason: string,
+    readonly status?: number,
+    readonly oauthError?: string,
+    readonly description?: string,
+    cause?: unknown,
+  ) {
+    super(
+      'ERR_CLIENT_PAR_FAILED',
+      `pushed authorization request failed: ${reason}`,
+      {
+        ...(status === undefined ? {} : { status }),
+        ...(oauthError === undefined ? {} : { error: oauthError }),
+        ...(description === undefined ? {} : { error_description: description }),
+      },
+      cause,
+    );
   }
 }

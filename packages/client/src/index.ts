@@ -6,6 +6,7 @@ export {
   AuthorizationDeniedError,
   TokenExchangeError,
   IdTokenClaimError,
+  PushedAuthorizationError,
   type ClientErrorCode,
 } from './errors.js';
 export { parseWwwAuthenticate, findChallenge, isScheme, type AuthChallenge } from './www-authenticate.js';

@@ -1,3 +1,4 @@
+import { decodeBase64Url } from './base64url.js';
 import { isScheme, parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.js';
 
 /** Where a `WWW-Authenticate` header can be read from. */
@@ -12,6 +13,14 @@ export interface StepUpChallenge {
   readonly acrValues: string[];
   /** Maximum age in seconds of the user's last active authentication; absent unless a non-negative integer was sent. */
   readonly maxAge?: number;
+  /**
+   * The RFC 9396 `authorization_details` the request's transaction needs,
+   * when the API binds proofs to transactions (`@stepwise/guard`'s
+   * `requireTransaction`). A step-up with them is a *bound* one: its token
+   * approves this one transaction, once, and is not a session token. Absent
+   * unless the auth-param decodes to a non-empty array of objects.
+   */
+  readonly authorizationDetails?: unknown[];
 }
 
 /** An RFC 6750 §3.1 error from a Bearer (or DPoP) challenge. */
@@ -47,18 +56,45 @@ function readMaxAge(value: string | undefined): number | undefined {
   return Number.isSafeInteger(seconds) ? seconds : undefined;
 }
 
+// Unpadded base64url, as the guard sends it; padding is tolerated.
+const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+
+function isDetail(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads the `authorization_details` auth-param: base64url of the UTF-8 JSON
+ * of an RFC 9396 array. Anything else reads as absent, never as an error:
+ * a challenge whose details cannot be read is answered as an unbound one,
+ * which the API then refuses again, rather than breaking the call.
+ */
+function readAuthorizationDetails(value: string | undefined): unknown[] | undefined {
+  if (value === undefined || !BASE64URL.test(value)) return undefined;
+  try {
+    const details: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(decodeBase64Url(value)));
+    return Array.isArray(details) && details.length > 0 && details.every(isDetail) ? details : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Finds an RFC 9470 step-up challenge: a `Bearer` or `DPoP` challenge with
  * `error="insufficient_user_authentication"`, and reads its `acr_values`
- * (space-separated, order kept) and `max_age`. A `max_age` that is not a
- * non-negative integer is dropped rather than guessed at.
+ * (space-separated, order kept), `max_age` and, from an API that binds
+ * proofs to transactions, `authorization_details` (base64url of the UTF-8
+ * JSON of an RFC 9396 array). A `max_age` that is not a non-negative
+ * integer, or details that are not a non-empty array of objects, are
+ * dropped rather than guessed at; a malformed header never throws.
  *
  * @param source - a response, its headers, or the raw header value
  * @returns the challenge, or undefined when there is none
  * @example
  * ```ts
  * const challenge = readStepUpChallenge(response);
- * if (challenge) await stepUp(challenge.acrValues, challenge.maxAge);
+ * if (challenge?.authorizationDetails) await approveTransaction(challenge); // a token for this one request
+ * else if (challenge) await stepUp(challenge.acrValues, challenge.maxAge);
  * ```
  */
 export function readStepUpChallenge(source: ChallengeSource): StepUpChallenge | undefined {
@@ -66,11 +102,13 @@ export function readStepUpChallenge(source: ChallengeSource): StepUpChallenge | 
   if (!challenge) return undefined;
   const { error_description: description, acr_values: acrValues = '', max_age: maxAgeText } = challenge.params;
   const maxAge = readMaxAge(maxAgeText);
+  const authorizationDetails = readAuthorizationDetails(challenge.params.authorization_details);
   return {
     error: 'insufficient_user_authentication',
     ...(description === undefined ? {} : { description }),
     acrValues: acrValues.split(' ').filter((value) => value !== ''),
     ...(maxAge === undefined ? {} : { maxAge }),
+    ...(authorizationDetails === undefined ? {} : { authorizationDetails }),
   };
 }
 

@@ -12,6 +12,12 @@ export interface StepUpFetchOptions {
    * token, or undefined to give up (the 401 is then returned). In Node this
    * is the application's own callback.
    *
+   * When `challenge.authorizationDetails` is present the API wants a proof
+   * bound to this request's transaction: push an authorization request with
+   * those details (RFC 9126 + RFC 9396) and return its token. That token is
+   * used for the one retry only; do not make it what `getAccessToken`
+   * returns, since it approves nothing else and is single-use.
+   *
    * @param challenge - the RFC 9470 challenge, parsed
    * @param request - a copy of the refused request without the bearer token, its body unread
    */
@@ -48,7 +54,9 @@ async function discard(response: Response): Promise<void> {
  *
  * It never loops: the answer to the retry is returned as it is, even if it
  * is another challenge. Other answers, including a 401 `invalid_token`,
- * pass through untouched. The request is cloned before the first send,
+ * pass through untouched. A bound challenge (one with
+ * `authorizationDetails`) is handed to `stepUp` like any other; the token
+ * it yields is meant for that single retry. The request is cloned before the first send,
  * because a sent body stream cannot be read again.
  *
  * In a browser, a cross-origin API must list `WWW-Authenticate` in
@@ -63,6 +71,13 @@ async function discard(response: Response): Promise<void> {
  *   stepUp: async (challenge) => (tokens.access = await runStepUp(challenge.acrValues, challenge.maxAge)),
  * });
  * const response = await apiFetch('https://api.example/transfers', { method: 'POST', body: JSON.stringify(transfer) });
+ *
+ * // Against an API that binds proofs to transactions: a bound token is returned, never kept.
+ * const boundFetch = createStepUpFetch({
+ *   getAccessToken: () => tokens.access,
+ *   stepUp: async (challenge) =>
+ *     challenge.authorizationDetails ? approveTransaction(challenge) : (tokens.access = await runStepUp(challenge)),
+ * });
  * ```
  */
 export function createStepUpFetch(options: StepUpFetchOptions): FetchLike {

@@ -66,6 +66,66 @@ describe('readStepUpChallenge', () => {
   });
 });
 
+describe('readStepUpChallenge, authorization_details', () => {
+  const PAYMENT = [{ type: 'payment_initiation', instructedAmount: { currency: 'EUR', amount: '5000.00' }, creditorName: 'Zoë Ünal' }];
+  const encode = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
+  const withDetails = (value: string): string =>
+    `Bearer error="insufficient_user_authentication", acr_values="aal2", max_age=300, authorization_details="${value}"`;
+
+  test('reads the base64url (unpadded) UTF-8 JSON array, beside acr_values and max_age', () => {
+    assert.deepEqual(readStepUpChallenge(withDetails(encode(JSON.stringify(PAYMENT)))), {
+      error: 'insufficient_user_authentication',
+      acrValues: ['aal2'],
+      maxAge: 300,
+      authorizationDetails: PAYMENT,
+    });
+  });
+
+  test('a token (unquoted) value and padding are read too', () => {
+    const encoded = encode(JSON.stringify([{ type: 'stepwise_action', action: 'environment.delete' }]));
+    assert.equal(encoded.length % 4 === 0, false, 'the fixture needs padding to test it');
+    const padded = encoded.padEnd(encoded.length + ((4 - (encoded.length % 4)) % 4), '=');
+    for (const header of [
+      `Bearer error="insufficient_user_authentication", authorization_details=${encoded}`,
+      `Bearer error="insufficient_user_authentication", authorization_details="${padded}"`,
+    ]) {
+      assert.deepEqual(readStepUpChallenge(header)?.authorizationDetails, [{ type: 'stepwise_action', action: 'environment.delete' }], header);
+    }
+  });
+
+  const unreadable: Array<[string, string]> = [
+    ['empty', ''],
+    ['not base64url at all', '!!!not-base64!!!'],
+    // Valid JSON details once decoded, but in the + / alphabet the guard never sends.
+    ['standard base64 alphabet', Buffer.from('[{"type":"?>?>"}]').toString('base64').replace(/=+$/, '')],
+    ['an impossible length', 'eyJhIjoxfQx'.slice(0, 5)],
+    ['not UTF-8', Buffer.from([0x5b, 0xff, 0xfe, 0x5d]).toString('base64url')],
+    ['not JSON', encode('payment_initiation EUR 5000')],
+    ['truncated JSON', encode(JSON.stringify(PAYMENT).slice(0, 20))],
+    ['a JSON object, not an array', encode(JSON.stringify(PAYMENT[0]))],
+    ['a JSON string', encode('"[]"')],
+    ['a JSON number', encode('42')],
+    ['JSON null', encode('null')],
+    ['an empty array', encode('[]')],
+    ['an array of strings', encode('["payment_initiation"]')],
+    ['an array with null', encode('[{"type":"a"},null]')],
+    ['an array of arrays', encode('[[{"type":"a"}]]')],
+  ];
+  for (const [name, value] of unreadable) {
+    test(`${name}: the challenge stands, without authorizationDetails`, () => {
+      const challenge = readStepUpChallenge(withDetails(value));
+      assert.ok(challenge, name);
+      assert.equal('authorizationDetails' in challenge, false, name);
+      assert.deepEqual(challenge.acrValues, ['aal2']);
+      assert.equal(challenge.maxAge, 300);
+    });
+  }
+
+  test('a challenge without the param has no authorizationDetails key', () => {
+    assert.equal('authorizationDetails' in (readStepUpChallenge(STEP_UP) ?? {}), false);
+  });
+});
+
 describe('readBearerError', () => {
   test('reads invalid_token with its description', () => {
     assert.deepEqual(readBearerError('Bearer realm="api", error="invalid_token", error_description="expired"'), {

@@ -6,6 +6,11 @@ import { sendJson, startServer, type TestServer } from './helpers/http-server.js
 const CHALLENGE =
   'Bearer realm="bank", error="insufficient_user_authentication", error_description="A stronger authentication is required", acr_values="aal2 aal3", max_age=300';
 
+const PAYMENT = [{ type: 'payment_initiation', instructedAmount: { currency: 'EUR', amount: '10.00' }, creditorName: 'ACME' }];
+const BOUND_CHALLENGE = `Bearer error="insufficient_user_authentication", acr_values="aal2", max_age=300, authorization_details="${Buffer.from(
+  JSON.stringify(PAYMENT),
+).toString('base64url')}"`;
+
 // An API that wants the token `strong` on every route but a few fixed answers.
 function bankApi(): Promise<TestServer> {
   return startServer((request, response) => {
@@ -14,7 +19,10 @@ function bankApi(): Promise<TestServer> {
     if (request.path === '/revoked') {
       return sendJson(response, 401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
     }
-    if (request.path === '/always-challenge' || token !== 'strong') {
+    if (request.path === '/payments' && token !== 'bound') {
+      return sendJson(response, 401, { error: 'ERR_TXN_UNBOUND' }, { 'www-authenticate': BOUND_CHALLENGE });
+    }
+    if (request.path === '/always-challenge' || (token !== 'strong' && token !== 'bound')) {
       return sendJson(response, 401, { error: 'step_up' }, { 'www-authenticate': CHALLENGE });
     }
     return sendJson(response, 200, { method: request.method, body: request.body });
@@ -68,6 +76,22 @@ describe('createStepUpFetch against a real HTTP server', () => {
         ['GET', '/accounts', 'Bearer strong', 'abc'],
       ],
     );
+  });
+
+  test('a bound challenge reaches stepUp with its details; the token it yields is used for the one retry', async () => {
+    answer = 'bound';
+    const response = await apiFetch(`${api.origin}/payments`, { method: 'POST', body: '{"amount":"10.00"}' });
+    assert.equal(response.status, 200);
+    assert.deepEqual(stepUps[0]?.challenge, {
+      error: 'insufficient_user_authentication',
+      acrValues: ['aal2'],
+      maxAge: 300,
+      authorizationDetails: PAYMENT,
+    });
+    assert.deepEqual(api.seen.map((seen) => seen.headers.authorization), ['Bearer weak', 'Bearer bound']);
+    // The wrapper keeps no token of its own: the next call asks getAccessToken again.
+    await apiFetch(`${api.origin}/accounts`);
+    assert.equal(api.seen[2]?.headers.authorization, 'Bearer weak');
   });
 
   test('a POST JSON body is replayed intact, with the same method and headers', async () => {

@@ -2,10 +2,13 @@ import { StepwiseBrowserClient, type BrowserClientOptions, type OpenerHandle, ty
 import { discoverProvider } from '../../src/index.js';
 import { MemoryStorage } from './memory-storage.js';
 
-/** A popup that records its URL and can be closed by the "user". */
+/** A popup that records its URL and window name and can be closed by the "user". */
 export class FakePopup implements PopupHandle {
   closed = false;
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    readonly name: string,
+  ) {}
   close(): void {
     this.closed = true;
   }
@@ -48,9 +51,9 @@ export class NodeBrowserClient extends StepwiseBrowserClient {
     return this.page;
   }
 
-  protected override openPopup(url: string): PopupHandle | null {
+  protected override openPopup(url: string, name: string): PopupHandle | null {
     if (this.blockPopups) return null;
-    const popup = new FakePopup(url);
+    const popup = new FakePopup(url, name);
     this.popups.push(popup);
     for (const resolve of this.#popupWaiters.splice(0)) resolve(popup);
     return popup;
