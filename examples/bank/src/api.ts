@@ -1,13 +1,17 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { authOf, type StepwiseGuard, type VerifiedAuth } from '@stepwise/guard';
+import { authOf, requireTransaction, type StepwiseGuard, type VerifiedAuth } from '@stepwise/guard';
 import { CURRENCY, euros, type Account, type AccountBook, type Transaction } from './accounts.js';
 import { formatEuros } from './money.js';
+import { paymentDetails } from './transfer-approval.js';
 import { parseEmail, parseTransfer, STEP_UP_THRESHOLD_CENTS, ValidationError, type TransferInput } from './validation.js';
 
 /** Any valid sign-in: reading the account. */
 export const SIGNED_IN = { acr: 'aal1' } as const;
 
-/** Two factors, the last one within five minutes: large transfers and contact changes (PSD2 RTS art. 4). */
+/**
+ * Two factors, the last one within five minutes: contact changes and, bound
+ * to the transfer itself, large transfers (PSD2 RTS art. 4 and 5).
+ */
 export const FRESH_SECOND_FACTOR = { acr: 'aal2', maxAge: 300 } as const;
 
 /** What the API needs. */
@@ -58,7 +62,9 @@ function transferOf(res: Response): TransferInput {
  * The bank's JSON API, every route behind the Stepwise guard:
  *
  * - `GET /account`: any sign-in (`aal1`);
- * - `POST /transfers`: `aal1` up to €1,000, above that `aal2` within five minutes;
+ * - `POST /transfers`: `aal1` up to €1,000; above that a token approved for
+ *   this very transfer (amount, payee, reference: `authorization_details`),
+ *   at `aal2`, within five minutes, used once;
  * - `PUT /account/email`: `aal2` within five minutes.
  *
  * Input is validated after the `aal1` check and before any step-up, so the
@@ -75,6 +81,8 @@ export function createApiRouter(options: ApiOptions): Router {
   const { guard, book } = options;
   const signedIn = guard.express(SIGNED_IN);
   const freshSecondFactor = guard.express(FRESH_SECOND_FACTOR);
+  // Rebuilt from the body the handler books, so an approval for other figures never passes.
+  const approvedTransfer = guard.express<Request>(requireTransaction((req) => paymentDetails(parseTransfer(req.body)), FRESH_SECOND_FACTOR));
   const json = express.json({ limit: '8kb' });
   const router = express.Router();
 
@@ -100,7 +108,7 @@ export function createApiRouter(options: ApiOptions): Router {
       res.locals.transfer = transfer;
       next();
     },
-    only((_req, res) => transferOf(res).amountCents > STEP_UP_THRESHOLD_CENTS, freshSecondFactor),
+    only((_req, res) => transferOf(res).amountCents > STEP_UP_THRESHOLD_CENTS, approvedTransfer),
     (req, res) => {
       const auth = authOf(req);
       const booked = book.transfer(auth.subject, transferOf(res));
@@ -117,6 +125,7 @@ export function createApiRouter(options: ApiOptions): Router {
         balance: euros(account.balanceCents),
         currency: CURRENCY,
         auth: authView(auth),
+        ...(auth.authorizationDetails ? { approved: auth.authorizationDetails } : {}),
       });
     },
   );

@@ -8,6 +8,18 @@ import { BankRelyingParty } from './support/relying-party.js';
 
 const STEP_UP_CHALLENGE =
   /^Bearer error="insufficient_user_authentication", error_description="[^"]+", acr_values="aal2", max_age=300$/;
+/** The same challenge for a large transfer, carrying the transfer to approve. */
+const TRANSFER_CHALLENGE =
+  /^Bearer error="insufficient_user_authentication", error_description="[^"]+", acr_values="aal2", max_age=300, authorization_details="([A-Za-z0-9_-]+)"$/;
+
+/** The details the API asks to approve for a transfer, read back from its challenge. */
+function detailsIn(challenge: string | null): unknown {
+  const match = TRANSFER_CHALLENGE.exec(challenge ?? '');
+  assert.ok(match, `a transfer challenge with authorization_details: ${challenge}`);
+  return JSON.parse(Buffer.from(match[1]!, 'base64url').toString('utf8'));
+}
+
+const PAYMENT_5000 = [{ type: 'payment_initiation', instructedAmount: { currency: 'EUR', amount: '5000.00' }, creditorName: 'Jamie Rivera' }];
 
 describe('Stepwise Bank API', () => {
   let world: DemoWorld;
@@ -73,12 +85,21 @@ describe('Stepwise Bank API', () => {
     assert.equal(result.auth.acr, 'aal1');
   });
 
-  test('aal1: a transfer of 5,000 gets the RFC 9470 challenge and moves no money', async () => {
+  test('aal1: a transfer of 5,000 gets the RFC 9470 challenge with the transfer to approve, and moves no money', async () => {
     const response = await call('/transfers', { token: aal1, body: { amount: 5000, payee: 'Jamie Rivera' } });
     assert.equal(response.status, 401);
-    assert.match(response.headers.get('www-authenticate') ?? '', STEP_UP_CHALLENGE);
-    assert.equal(((await response.json()) as { error: string }).error, 'ERR_INSUFFICIENT_USER_AUTHENTICATION');
+    assert.deepEqual(detailsIn(response.headers.get('www-authenticate')), PAYMENT_5000);
+    const body = (await response.json()) as { error: string; authorization_details: unknown };
+    assert.equal(body.error, 'ERR_TXN_UNBOUND');
+    assert.deepEqual(body.authorization_details, PAYMENT_5000);
     assert.equal(await balance(aal1), 12_450);
+  });
+
+  test('the reference is part of what is approved', async () => {
+    const response = await call('/transfers', { token: aal1, body: { amount: 1000.01, payee: 'ACME', reference: 'Invoice 7' } });
+    assert.deepEqual(detailsIn(response.headers.get('www-authenticate')), [{
+      type: 'payment_initiation', instructedAmount: { currency: 'EUR', amount: '1000.01' }, creditorName: 'ACME', remittanceInformationUnstructured: 'Invoice 7',
+    }]);
   });
 
   test('aal1: changing the email gets the same challenge', async () => {
@@ -136,18 +157,46 @@ describe('Stepwise Bank API', () => {
     assert.equal(((await response.json()) as { error: string }).error, 'ERR_NOT_FOUND');
   });
 
-  test('aal2 within 5 minutes: the transfer of 5,000 and the email change go through', async () => {
+  test('aal2 within 5 minutes: the email change goes through, a large transfer still needs its own approval', async () => {
     const aal2 = await rp.accessToken({ acr_values: 'aal2', max_age: '300' });
     assert.ok(rp.authenticator.secret, 'the step-up enrolled an authenticator app');
-    const transfer = await call('/transfers', { token: aal2, body: { amount: 5000, payee: 'Jamie Rivera' } });
-    assert.equal(transfer.status, 201);
-    const result = (await transfer.json()) as { balance: number; auth: { acr: string; amr: string[] } };
-    assert.equal(result.balance, 7_450);
-    assert.equal(result.auth.acr, 'aal2');
-    assert.ok(result.auth.amr.includes('otp'));
-
     const email = await call('/account/email', { token: aal2, method: 'PUT', body: { email: ' dana@example.org ' } });
     assert.equal(email.status, 200);
     assert.equal(((await email.json()) as { email: string }).email, 'dana@example.org');
+
+    const unbound = await call('/transfers', { token: aal2, body: { amount: 5000, payee: 'Jamie Rivera' } });
+    assert.equal(unbound.status, 401);
+    assert.equal(((await unbound.json()) as { error: string }).error, 'ERR_TXN_UNBOUND');
+    assert.equal(await balance(aal2), 12_450);
+  });
+
+  test('a token approved for the transfer of 5,000 books it once; Stepwise showed amount and payee', async () => {
+    const tokens = await rp.boundAccessToken(PAYMENT_5000, { acr_values: 'aal2', max_age: '300' });
+    assert.ok(rp.shown.some((page) => page.includes('Pay 5,000.00 EUR to Jamie Rivera')), 'the approval page names amount and payee');
+    assert.equal(tokens.refresh_token, undefined, 'a bound grant has no refresh token');
+    const transfer = await call('/transfers', { token: tokens.access_token, body: { amount: 5000, payee: 'Jamie Rivera' } });
+    assert.equal(transfer.status, 201);
+    const result = (await transfer.json()) as { balance: number; auth: { acr: string; amr: string[] }; approved: unknown };
+    assert.equal(result.balance, 7_450);
+    assert.equal(result.auth.acr, 'aal2');
+    assert.ok(result.auth.amr.includes('otp'));
+    assert.deepEqual(result.approved, PAYMENT_5000);
+
+    const again = await call('/transfers', { token: tokens.access_token, body: { amount: 5000, payee: 'Jamie Rivera' } });
+    assert.equal(again.status, 401);
+    assert.equal(((await again.json()) as { error: string }).error, 'ERR_TXN_REPLAYED');
+    assert.equal(await balance(aal1), 7_450, 'the replay moved no money');
+  });
+
+  test('an approval for one payee does not pay another, nor another amount', async () => {
+    const tokens = await rp.boundAccessToken(PAYMENT_5000, { acr_values: 'aal2', max_age: '300' });
+    for (const body of [{ amount: 5000, payee: 'Mallory' }, { amount: 5000.5, payee: 'Jamie Rivera' }, { amount: 5000, payee: 'Jamie Rivera', reference: 'x' }]) {
+      const response = await call('/transfers', { token: tokens.access_token, body });
+      assert.equal(response.status, 401);
+      const refusal = (await response.json()) as { error: string; message: string };
+      assert.equal(refusal.error, 'ERR_TXN_MISMATCH');
+      assert.match(refusal.message, /other transaction details/);
+    }
+    assert.equal(await balance(aal1), 7_450);
   });
 });

@@ -1,6 +1,7 @@
 export { createGuard, StepwiseGuard } from './guard.js';
 export { DEFAULT_ALGORITHMS, type GuardOptions } from './guard-options.js';
 export { requireTransaction, type RequireTransactionOptions } from './require-transaction.js';
+export type { AuthorizationDetail } from '@stepwise/core';
 export { DEFAULT_TRANSACTION_MAX_AGE, type TransactionRequirement } from './transaction-requirement.js';
 export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './replay-store.js';
 export { PostgresReplayStore, type PostgresQueryable, type PostgresReplayStoreOptions } from './postgres-replay-store.js';

@@ -9,6 +9,13 @@ import { byId, formatMoney, renderAccount, renderAssurance, renderExplanation, s
 /** The payee of the quick-transfer buttons. */
 const DEMO_PAYEE = 'Jamie Rivera';
 const STATUS_TEXT = { 200: 'OK', 201: 'Created', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 413: 'Content Too Large' };
+/** Why the API refused an approval (the guard's `ERR_TXN_…` codes), in the bank's words. */
+const APPROVAL_REFUSALS = {
+  ERR_TXN_MISMATCH: 'The transfer was changed after you approved it (amount, payee or reference), so the bank refused it. Nothing was sent. Send it again to approve the transfer as it is now.',
+  ERR_TXN_REPLAYED: 'That approval was already used for one transfer, so it cannot send another. Nothing more was sent.',
+  ERR_TXN_EXPIRED: 'Your approval is more than 5 minutes old, so the bank refused it. Nothing was sent. Send the transfer again to approve it afresh.',
+  ERR_TXN_UNBOUND: 'This transfer needs your approval of its amount and payee at Stepwise. Nothing was sent.',
+};
 const AMOUNT_PATTERN = /^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$/;
 
 /**
@@ -50,6 +57,7 @@ function outcomeOf(result) {
   }
   if (status === 200 && body?.email) return { kind: 'success', text: `Your email address is now ${body.email}.` };
   if (status === 400 && body?.message) return { kind: 'error', text: body.message, field: body.field };
+  if (status === 401 && APPROVAL_REFUSALS[body?.error]) return { kind: 'error', text: APPROVAL_REFUSALS[body.error], code: body.error };
   if (status === 401 && result.challenged) {
     return { kind: 'error', text: 'Stepwise could not confirm it’s you at the level this needs. Nothing was changed.' };
   }
@@ -82,10 +90,14 @@ function explanationOf(result, challenge) {
     { text: `The bank’s API refused the first attempt of ${request} with 401 Unauthorized and an RFC 9470 step-up challenge:`, code: `WWW-Authenticate: ${challenge.header}` },
     { text: `${how} Stepwise asked only for the factor that was missing.` },
   ];
+  if (asked?.authorizationDetails) {
+    steps.push({ text: 'The challenge also carried the transfer itself (authorization_details). The SDK pushed it to Stepwise (a pushed authorization request, so it could not be edited in the browser); Stepwise showed you the amount and payee while you confirmed, and the new token is good for this one transfer, once.' });
+  }
   if (result.kind === 'failed') steps.push({ text: 'You did not complete it there, so the request was not sent again.' });
   else {
     const back = challenge.via === 'popup' ? 'When the popup closed, the SDK sent the request once more' : 'Back here, the SDK sent the saved request once more';
-    steps.push({ text: `${back}, with the new access token:`, code: `${statusLine(result)}${token ? ` · ${token}` : ''}` });
+    const refusal = result.status >= 400 && result.body?.error ? ` · ${result.body.error}` : '';
+    steps.push({ text: `${back}, with the new access token:`, code: `${statusLine(result)}${token ? ` · ${token}` : ''}${refusal}` });
   }
   return steps;
 }

@@ -64,8 +64,9 @@ async function runLandingPage(client) {
 }
 
 /**
- * The `window.name` the SDK gives its step-up popup (`window.open(url,
- * 'stepwise-sign-in', …)` in the client's browser-client.ts).
+ * The start of the `window.name` the SDK gives its step-up popups
+ * (`stepwise-sign-in`, and `stepwise-sign-in-<id>` for each bound approval,
+ * in the client's browser-client.ts).
  */
 const POPUP_WINDOW_NAME = 'stepwise-sign-in';
 
@@ -82,7 +83,7 @@ function completeInPopup(client) {
 }
 
 async function runCallbackPage(client) {
-  if (window.name === POPUP_WINDOW_NAME) {
+  if (window.name.startsWith(POPUP_WINDOW_NAME)) {
     completeInPopup(client);
     return;
   }

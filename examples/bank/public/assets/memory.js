@@ -41,10 +41,13 @@ export function takeFlash() {
 
 /**
  * Keeps the step-up challenge an API response carried, before the SDK
- * navigates away to answer it.
+ * navigates away to answer it. Only the first since the last
+ * {@link forgetChallenge}: a refusal of the replay (an approval that no
+ * longer matches) must not hide the challenge that started the step-up.
  * @param {{ header: string, method: string, url: string }} challenge
  */
 export function saveChallenge(challenge) {
+  if (sessionStorage.getItem(CHALLENGE_KEY) !== null) return;
   sessionStorage.setItem(CHALLENGE_KEY, JSON.stringify({ ...challenge, at: Date.now() }));
 }
 

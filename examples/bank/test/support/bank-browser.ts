@@ -16,9 +16,9 @@ export function outputPath(file: string): string {
   return `${dir}${file}`;
 }
 
-/** The challenge the bank's API sends for a transfer above €1,000. */
+/** The challenge the bank's API sends for a transfer above €1,000: the transfer to approve rides along. */
 export const STEP_UP_CHALLENGE =
-  /^Bearer error="insufficient_user_authentication", error_description="[^"]+", acr_values="aal2", max_age=300$/;
+  /^Bearer error="insufficient_user_authentication", error_description="[^"]+", acr_values="aal2", max_age=300, authorization_details="[A-Za-z0-9_-]+"$/;
 
 /**
  * Runs `body` with Stepwise, the bank and a headless Chromium
@@ -94,6 +94,21 @@ export async function signIn(page: Page, world: DemoWorld): Promise<void> {
 /** The demo user's authenticator app: its key, once Stepwise has shown it for enrollment. */
 export interface Authenticator {
   secret?: string;
+  /** The 30-second TOTP step of the last code given: Stepwise takes each step once. */
+  lastStep?: number;
+}
+
+const TOTP_STEP_MS = 30_000;
+
+/** The current code, after waiting for the next time step when this one was used already. */
+async function freshCode(authenticator: Authenticator, secret: string): Promise<string> {
+  let now = Date.now();
+  if (authenticator.lastStep !== undefined && Math.floor(now / TOTP_STEP_MS) <= authenticator.lastStep) {
+    await new Promise((resolve) => setTimeout(resolve, (authenticator.lastStep! + 1) * TOTP_STEP_MS - now + 50));
+    now = Date.now();
+  }
+  authenticator.lastStep = Math.floor(now / TOTP_STEP_MS);
+  return totpCodeAt(secret, now);
 }
 
 /**
@@ -123,12 +138,12 @@ export async function answerTotp(page: Page, world: DemoWorld, authenticator: Au
     const secret = (await page.locator('code.secret').textContent())?.replace(/\s+/g, '');
     assert.ok(secret, 'the enrollment page shows the key to type by hand');
     authenticator.secret = secret;
-    await page.getByLabel('Code from the app').fill(totpCodeAt(secret, Date.now()));
+    await page.getByLabel('Code from the app').fill(await freshCode(authenticator, secret));
     await page.getByRole('button', { name: 'Confirm and continue' }).click();
     return shown;
   }
   assert.ok(authenticator.secret, 'Stepwise asks for a code before an app was enrolled');
-  await page.getByLabel('6-digit code from your authenticator app').fill(totpCodeAt(authenticator.secret, Date.now()));
+  await page.getByLabel('6-digit code from your authenticator app').fill(await freshCode(authenticator, authenticator.secret));
   await page.getByRole('button', { name: 'Verify' }).click();
   return shown;
 }

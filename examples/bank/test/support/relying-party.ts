@@ -10,12 +10,30 @@ import type { DemoWorld } from './demo-world.js';
 /** The authenticator app the test user holds once enrolled. */
 export interface Authenticator {
   secret?: string;
+  /** The 30-second TOTP step of the last code given: Stepwise accepts each step once. */
+  lastStep?: number;
+}
+
+const TOTP_STEP_MS = 30_000;
+
+/** A code of a step not used before, waiting for the next step when needed. */
+async function freshCode(authenticator: Authenticator & { secret: string }): Promise<string> {
+  let now = Date.now();
+  if (authenticator.lastStep !== undefined && Math.floor(now / TOTP_STEP_MS) <= authenticator.lastStep) {
+    const next = (authenticator.lastStep + 1) * TOTP_STEP_MS;
+    await new Promise((resolve) => setTimeout(resolve, next - now + 50));
+    now = Date.now();
+  }
+  authenticator.lastStep = Math.floor(now / TOTP_STEP_MS);
+  return totpCodeAt(authenticator.secret, now);
 }
 
 /** Signs the demo user in through one browser session and returns access tokens for the bank API. */
 export class BankRelyingParty {
   readonly browser: FormBrowser;
   readonly authenticator: Authenticator = {};
+  /** The pages Stepwise showed during the last authorization, in order. */
+  shown: string[] = [];
 
   private constructor(
     private readonly world: DemoWorld,
@@ -37,11 +55,13 @@ export class BankRelyingParty {
       const secret = typedSecretIn(page.body);
       if (!secret) throw new Error(`no key on the enrollment page ${page.url}`);
       this.authenticator.secret = secret;
-      return this.browser.submit(page, '/enroll-totp', { code: totpCodeAt(secret, Date.now()) });
+      return this.browser.submit(page, '/enroll-totp', { code: await freshCode({ ...this.authenticator, secret }) });
     }
     if (page.body.includes('/totp"')) {
-      if (!this.authenticator.secret) throw new Error('Stepwise asks for a code before one was enrolled');
-      return this.browser.submit(page, '/totp', { code: totpCodeAt(this.authenticator.secret, Date.now()) });
+      const { secret } = this.authenticator;
+      if (!secret) throw new Error('Stepwise asks for a code before one was enrolled');
+      const code = await freshCode(Object.assign(this.authenticator, { secret }));
+      return this.browser.submit(page, '/totp', { code });
     }
     if (page.body.includes('/password"')) {
       return this.browser.submit(page, '/password', { username: DEMO_USER.username, password: DEMO_USER.password });
@@ -50,15 +70,30 @@ export class BankRelyingParty {
   }
 
   /**
-   * Runs an authorization request for the bank API through to tokens.
+   * Runs an authorization request for the bank API through to its access token.
    *
    * @param params - extra authorization parameters (`acr_values`, `max_age`)
    * @returns the access token (a JWT for the bank API's audience)
    */
   async accessToken(params: Record<string, string> = {}): Promise<string> {
+    return (await this.tokens(params)).access_token;
+  }
+
+  /**
+   * A token approved for one transaction: the details go in a pushed
+   * authorization request (RFC 9126), as the bank's client SDK sends them.
+   *
+   * @param details - the `authorization_details` to approve
+   * @param params - further parameters (`acr_values`, `max_age`)
+   */
+  async boundAccessToken(details: readonly unknown[], params: Record<string, string> = {}): Promise<oidc.TokenEndpointResponse> {
+    return this.tokens({ ...params, authorization_details: JSON.stringify(details) }, true);
+  }
+
+  private async tokens(params: Record<string, string>, pushed = false): Promise<oidc.TokenEndpointResponse> {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(this.config, {
+    const request = {
       redirect_uri: this.world.redirectUri,
       scope: 'openid profile',
       resource: this.world.resource,
@@ -66,9 +101,14 @@ export class BankRelyingParty {
       code_challenge_method: 'S256',
       state,
       ...params,
-    });
+    };
+    const url = pushed ? await oidc.buildAuthorizationUrlWithPAR(this.config, request) : oidc.buildAuthorizationUrl(this.config, request);
     let page = await this.browser.go(url.href);
-    for (let step = 0; step < 5 && !page.url.startsWith(this.world.redirectUri); step += 1) page = await this.answer(page);
+    this.shown = [];
+    for (let step = 0; step < 5 && !page.url.startsWith(this.world.redirectUri); step += 1) {
+      this.shown.push(page.body);
+      page = await this.answer(page);
+    }
     if (!page.url.startsWith(this.world.redirectUri)) throw new Error(`sign-in did not come back: ${page.url}`);
     const tokens = await oidc.authorizationCodeGrant(
       this.config,
@@ -76,6 +116,6 @@ export class BankRelyingParty {
       { pkceCodeVerifier: verifier, expectedState: state },
       { resource: params.resource ?? this.world.resource },
     );
-    return tokens.access_token;
+    return tokens;
   }
 }
