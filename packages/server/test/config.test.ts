@@ -40,6 +40,7 @@ void describe('loadConfig', () => {
       configFile: null,
       risk: DEFAULT_RISK,
       decisions: DEFAULT_DECISIONS,
+      authorizationDetails: { types: DEFAULT_DETAIL_TYPES },
     });
   });
 
