@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { ConfigError} from '@stepwise/core';
-import { DEFAULT_LEVELS } from '@stepwise/core';
+import { DEFAULT_DETAIL_TYPES, DEFAULT_LEVELS } from '@stepwise/core';
 import { loadConfig, parseDuration } from '../src/config/load.js';
 import { DEFAULT_DECISIONS, DEFAULT_RISK } from '../src/config/policy-schema.js';
 import { formatSecretKeys, generateSecretKey } from '../src/crypto/secret-box.js';
