@@ -26,7 +26,9 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/;
  * A {@link ReplayStore} in one PostgreSQL table that every API node shares:
  * a token used on one node is refused on all. The primary key makes
  * `INSERT … ON CONFLICT DO NOTHING` the atomic first-use test, across nodes
- * and connections; expired rows are deleted now and then.
+ * and connections; expired rows are deleted now and then. Give the pool an
+ * `error` listener, as for any `pg` pool: an idle connection the server
+ * ends (a restart, a failover) is otherwise an uncaught exception.
  *
  * @example
  * ```ts
