@@ -53,25 +53,6 @@ export function describeTransaction(details: readonly AuthorizationDetail[], typ
 }
 
 /**
- * What a sent code approves, in the words of its email or text message:
- * the bound transaction itself, so the payer learns the amount and payee
- * from the message that carries the code (PSD2 RTS article 5(1)(a)).
- *
- * @param details - the bound details, if any
- * @param appName - who asks (the API key's name)
- * @param types - the configured types, for wording
- * @returns the words, or `undefined` for an unbound challenge (its caller words the action)
- * @example
- * ```ts
- * transactionPurpose(details, 'bank-backend', types); // 'approve “Pay 5,000.00 EUR to ACME” for bank-backend'
- * ```
- */
-export function transactionPurpose(details: readonly AuthorizationDetail[] | null, appName: string, types: DetailTypes): string | undefined {
-  if (!details) return undefined;
-  return `approve “${describeTransaction(details, types).map((description) => description.summary).join('; ')}” for ${appName}`;
-}
-
-/**
  * What an answer to a challenge must meet. A bound challenge asks for a
  * factor given now (`max_age` 0, as the OIDC side does for a bound
  * request): the receipt says the user approved this transaction, so the

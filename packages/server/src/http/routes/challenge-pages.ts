@@ -1,6 +1,6 @@
 import { nextStep, SimpleError, StepwiseError, type AuthenticationEvent } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { approvalRequirement, transactionPurpose } from '../../decisions/bind-transaction.js';
+import { approvalRequirement } from '../../decisions/bind-transaction.js';
 import { challengeKeyOf, loadChallenge, trySatisfyChallenge } from '../../decisions/complete-challenge.js';
 import type { SessionState } from '../../flows/session-state.js';
 import type { Services } from '../../services.js';
@@ -9,7 +9,7 @@ import type { Challenge } from '../../storage/challenges.js';
 import { webauthnEnabled } from '../../webauthn/relying-party.js';
 import { sendError, wantsHtml } from '../errors.js';
 import { renderContinuePage } from '../pages/continue-page.js';
-import { transactionSummary } from '../pages/transaction-summary.js';
+import { transactionPurpose, transactionSummary } from '../pages/transaction-summary.js';
 import { currentSession } from '../session-cookie.js';
 import { registerStepUpAnswers, sendContinue, type Shown, type StepUpContext } from '../step-up/answers.js';
 import { chooseMethod, offeredMethods } from '../step-up/method-choice.js';

@@ -1,6 +1,7 @@
 import { SimpleError, transactionHash, type AuthenticationEvent, type DetailTypes, type MethodId } from '@stepwise/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { describeTransaction, transactionPurpose } from '../../decisions/bind-transaction.js';
+import { describeTransaction } from '../../decisions/bind-transaction.js';
+import { transactionPurpose } from '../pages/transaction-summary.js';
 import { challengeKeyOf, loadChallenge, openChallenge, trySatisfyChallenge } from '../../decisions/complete-challenge.js';
 import { parseDecisionRequest } from '../../decisions/decision-request.js';
 import { makeDecision, type DecisionAnswer } from '../../decisions/make-decision.js';

@@ -1,4 +1,4 @@
-import { checkAuthorizationDetails, describeDetail, enrollmentWouldHelp, resolveAssurance, SimpleError, type AuthorizationDetail, type MethodId } from '@stepwise/core';
+import { checkAuthorizationDetails, enrollmentWouldHelp, resolveAssurance, SimpleError, type AuthorizationDetail, type MethodId } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
@@ -9,7 +9,7 @@ import { applyLoginPolicy, deniedBy } from '../../oidc/login-policy.js';
 import { judgementTime, requestedAssurance } from '../../oidc/requested-assurance.js';
 import { requestedDetails } from '../../oidc/bound-details.js';
 import type { SafeHtml } from '../html.js';
-import { transactionSummary } from '../pages/transaction-summary.js';
+import { transactionPurpose, transactionSummary, transactionWords } from '../pages/transaction-summary.js';
 import { readDeviceId } from '../device-cookie.js';
 import type { Services } from '../../services.js';
 import { webauthnEnabled } from '../../webauthn/relying-party.js';
@@ -84,7 +84,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     return {
       details: checked,
       summary: transactionSummary(checked, types),
-      words: checked.map((detail) => describeDetail(detail, types).summary).join('; '),
+      words: transactionWords(checked, types),
     };
   }
 
@@ -268,7 +268,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
       return {
         details, state, offered, challengeKey: `interaction:${details.uid}`,
         // A sent code names the transaction too, so the message itself tells the payer what they approve.
-        purpose: transaction ? `approve “${transaction.words}” for ${clientName}` : `confirm a sign-in to ${clientName}`,
+        purpose: transactionPurpose(transaction?.details, clientName, services.config.authorizationDetails.types) ?? `confirm a sign-in to ${clientName}`,
       };
     },
     resume: (request, reply, context, shown) => proceed(request, reply, context.details, context.state, shown),
