@@ -9,3 +9,4 @@ export * from './resolve.js';
 export * from './policy/index.js';
 export * from './risk/risk.js';
 export * from './transaction/index.js';
+export * from './audit/index.js';

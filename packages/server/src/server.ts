@@ -1,6 +1,8 @@
 import { LevelSet } from '@stepwise/core';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { createAuditLog } from './audit/audit-log.js';
+import { LOG_REDACT } from './logging/log-redaction.js';
 import type { StepwiseConfig } from './config/schema.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { createMessenger } from './delivery/messenger.js';
@@ -14,6 +16,8 @@ import { createRiskEngine } from './risk/create-risk-engine.js';
 import { resolveSecretKeys } from './secret-keys-file.js';
 import { epochSeconds, type Services } from './services.js';
 import { openDatabase, type Database } from './storage/database.js';
+
+export { LOG_REDACT } from './logging/log-redaction.js';
 
 /** A running (or ready to run) Stepwise server. */
 export interface StepwiseServer {
@@ -31,18 +35,6 @@ export interface CreateServerOptions {
   /** A logger to use instead of a new pino instance. */
   readonly logger?: Logger;
 }
-
-/**
- * Redacted paths: cookies, tokens and codes never reach the logs.
- */
-export const LOG_REDACT = [
-  'req.headers.cookie',
-  'req.headers.authorization',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.code',
-  '*.secret',
-];
 
 /**
  * How long a retired signing key stays published: the longest lifetime of
@@ -87,6 +79,7 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       policies,
       risk: await createRiskEngine(config, database.db, logger),
       tokenKeys: await createTokenKeys(signingKeys),
+      audit: createAuditLog(database.db, database.dialect, logger),
       now: epochSeconds,
     };
     if (config.demo) {
@@ -106,6 +99,7 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       },
       async close() {
         await app.close();
+        await services.audit.flush();
         policies.close();
         await messenger.close();
         await database.close();

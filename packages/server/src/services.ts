@@ -1,5 +1,6 @@
 import type { LevelSet } from '@stepwise/core';
 import type { Logger } from 'pino';
+import type { AuditLog } from './audit/audit-log.js';
 import type { StepwiseConfig } from './config/schema.js';
 import type { SecretBox, SecretKey } from './crypto/secret-box.js';
 import type { Messenger } from './delivery/messenger.js';
@@ -25,6 +26,8 @@ export interface Services {
   readonly risk: RiskEngine;
   /** Signs step-up receipts and verifies Stepwise's own tokens. */
   readonly tokenKeys: TokenKeys;
+  /** The hash-chained audit log. */
+  readonly audit: AuditLog;
   /** Current time in whole seconds since the epoch. */
   now(): number;
 }

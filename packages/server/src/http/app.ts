@@ -20,6 +20,8 @@ import { registerDevOutboxRoute } from './routes/dev-outbox.js';
 import { registerPlaygroundRoutes } from './routes/playground.js';
 import { registerInteractionRoutes } from './routes/interaction.js';
 import { registerSessionPages } from './routes/session-pages.js';
+import { registerMetrics } from './routes/metrics.js';
+import { registerAdminRoutes } from './admin/register-admin.js';
 import { currentSession } from './session-cookie.js';
 
 /**
@@ -61,6 +63,7 @@ export async function buildApp(services: Services, provider: Provider): Promise<
   });
   await app.register(fastifyRateLimit, { global: false });
 
+  registerMetrics(app, services);
   registerAssets(app);
   app.get('/', async (request, reply) => {
     const state = await currentSession(request, services);
@@ -80,6 +83,7 @@ export async function buildApp(services: Services, provider: Provider): Promise<
   registerAccountContactRoutes(app, services);
   registerDevOutboxRoute(app, services);
   registerPlaygroundRoutes(app, services);
+  registerAdminRoutes(app, services);
   await mountProvider(app, provider);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 import { decisionsMigration } from './migration-0003-decisions.js';
 import { transactionsMigration } from './migration-0004-transactions.js';
+import { auditMigration } from './migration-0005-audit.js';
 
 /*
  * Migrations use only the portable subset of Kysely's schema builder, so the
@@ -211,4 +212,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002_more_factors': moreFactors,
   '0003_decisions': decisionsMigration,
   '0004_transactions': transactionsMigration,
+  '0005_audit': auditMigration,
 };

@@ -185,6 +185,50 @@ export interface DatabaseSchema {
   challenges: ChallengesTable;
   sign_in_history: SignInHistoryTable;
   known_devices: KnownDevicesTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+  audit_cursors: AuditCursorsTable;
+  admins: AdminsTable;
+}
+
+/** `admins`: users who may use the admin console. */
+export interface AdminsTable {
+  user_id: string;
+  granted_at: number;
+  granted_by: string;
+}
+
+/** `audit_events`: the hash-chained audit log (JSON columns as text; `at` in epoch ms). */
+export interface AuditEventsTable {
+  seq: number;
+  type: string;
+  at: number;
+  actor: string | null;
+  subject: string | null;
+  client: string | null;
+  ip: string | null;
+  device: string | null;
+  requirement: string | null;
+  rules: string | null;
+  signals: string | null;
+  outcome: string | null;
+  details: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** `audit_head`: one row (`id` 1), the last appended `seq` and `hash`. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+/** `audit_cursors`: how far each consumer (the webhook) has delivered. */
+export interface AuditCursorsTable {
+  name: string;
+  seq: number;
+  updated_at: number;
 }
 
 /** `api_keys`: callers of the decision API; `secret_hash` is sha256 of the key's secret part. */

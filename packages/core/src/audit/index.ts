@@ -1,0 +1,2 @@
+export * from './audit-event.js';
+export * from './audit-chain.js';

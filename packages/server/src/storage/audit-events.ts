@@ -1,0 +1,172 @@
+import { chainEvents, type AuditEventInput, type AuditEventType, type AuditJson, type AuditRecord } from '@stepwise/core';
+import type { Selectable } from 'kysely';
+import type { Db } from './database.js';
+import type { AuditEventsTable } from './schema.js';
+
+function json(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+function parsed<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+function toRecord(row: Selectable<AuditEventsTable>): AuditRecord {
+  return {
+    seq: row.seq,
+    type: row.type as AuditEventType,
+    at: row.at,
+    actor: row.actor,
+    subject: row.subject,
+    client: row.client,
+    ip: row.ip,
+    device: row.device,
+    requirement: parsed<AuditJson>(row.requirement),
+    rules: parsed<AuditJson[]>(row.rules),
+    signals: parsed<AuditJson[]>(row.signals),
+    outcome: row.outcome,
+    details: parsed<Record<string, AuditJson>>(row.details),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/**
+ * Appends events to the chain in one transaction: locks the head row
+ * (`FOR UPDATE` on PostgreSQL, so writers on several nodes take turns; a
+ * SQLite database has one writer at a time anyway), links and hashes the
+ * events after it, inserts them and moves the head. When this resolves the
+ * events are committed.
+ *
+ * @param db - database
+ * @param dialect - which SQL the head lock needs
+ * @param events - in order
+ * @returns the stored records
+ * @example
+ * ```ts
+ * await appendAuditEvents(db, 'sqlite', [{ type: 'sign_in', at: Date.now(), subject: user.id, outcome: 'pwd' }]);
+ * ```
+ */
+export async function appendAuditEvents(db: Db, dialect: 'sqlite' | 'postgres', events: readonly AuditEventInput[]): Promise<AuditRecord[]> {
+  if (events.length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    const select = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
+    const head = await (dialect === 'postgres' ? select.forUpdate() : select).executeTakeFirstOrThrow();
+    const { records, head: next } = chainEvents(head, events);
+    await trx.insertInto('audit_events').values(records.map((record) => ({
+      seq: record.seq,
+      type: record.type,
+      at: record.at,
+      actor: record.actor,
+      subject: record.subject,
+      client: record.client,
+      ip: record.ip,
+      device: record.device,
+      requirement: json(record.requirement),
+      rules: json(record.rules),
+      signals: json(record.signals),
+      outcome: record.outcome,
+      details: json(record.details),
+      prev_hash: record.prevHash,
+      hash: record.hash,
+    }))).execute();
+    await trx.updateTable('audit_head').set({ seq: next.seq, hash: next.hash }).where('id', '=', 1).execute();
+    return records;
+  });
+}
+
+/** The head the last append recorded: `seq` 0 and 64 zeros for an empty log. */
+export async function auditHead(db: Db): Promise<{ seq: number; hash: string }> {
+  return db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+}
+
+/** Which events to list. */
+export interface AuditFilter {
+  /** From this instant (epoch ms), inclusive. */
+  readonly since?: number;
+  /** Before this instant (epoch ms). */
+  readonly until?: number;
+  readonly types?: readonly AuditEventType[];
+  readonly subject?: string;
+  readonly client?: string;
+  /** Only events with `seq` below this (the next page, newest first). */
+  readonly beforeSeq?: number;
+  /** At most this many (default 100, at most 1,000). */
+  readonly limit?: number;
+}
+
+/**
+ * Events matching a filter, newest first, for the console's timeline.
+ *
+ * @param db - database
+ * @param filter - time range, types, subject, client, page
+ * @example
+ * ```ts
+ * const recent = await listAuditEvents(db, { subject: user.id, limit: 20 });
+ * ```
+ */
+export async function listAuditEvents(db: Db, filter: AuditFilter = {}): Promise<AuditRecord[]> {
+  let query = db.selectFrom('audit_events').selectAll();
+  if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('at', '<', filter.until);
+  if (filter.types && filter.types.length > 0) query = query.where('type', 'in', [...filter.types]);
+  if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
+  if (filter.client !== undefined) query = query.where('client', '=', filter.client);
+  if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
+  const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1_000);
+  const rows = await query.orderBy('seq', 'desc').limit(limit).execute();
+  return rows.map(toRecord);
+}
+
+/**
+ * Every event from `fromSeq` on, oldest first, read in pages so that a
+ * long log never sits in memory whole (chain checks, exports, webhooks).
+ *
+ * @param db - database
+ * @param options - where to start (default 1), page size (default 1,000), and an optional time range (epoch ms)
+ * @example
+ * ```ts
+ * for await (const record of readAuditEvents(db)) console.log(record.seq, record.type);
+ * ```
+ */
+export async function* readAuditEvents(
+  db: Db,
+  options: { fromSeq?: number; pageSize?: number; since?: number; until?: number } = {},
+): AsyncGenerator<AuditRecord> {
+  let next = options.fromSeq ?? 1;
+  const pageSize = options.pageSize ?? 1_000;
+  for (;;) {
+    let query = db.selectFrom('audit_events').selectAll().where('seq', '>=', next);
+    if (options.since !== undefined) query = query.where('at', '>=', options.since);
+    if (options.until !== undefined) query = query.where('at', '<', options.until);
+    const rows = await query.orderBy('seq', 'asc').limit(pageSize).execute();
+    for (const row of rows) yield toRecord(row);
+    if (rows.length < pageSize) return;
+    next = rows[rows.length - 1]!.seq + 1;
+  }
+}
+
+/**
+ * How far a consumer has delivered (the webhook's cursor), 0 when it never ran.
+ *
+ * @param db - database
+ * @param name - the consumer
+ */
+export async function auditCursor(db: Db, name: string): Promise<number> {
+  const row = await db.selectFrom('audit_cursors').select('seq').where('name', '=', name).executeTakeFirst();
+  return row?.seq ?? 0;
+}
+
+/**
+ * Moves a consumer's cursor after a delivery.
+ *
+ * @param db - database
+ * @param name - the consumer
+ * @param seq - the last delivered event
+ * @param now - epoch seconds
+ */
+export async function moveAuditCursor(db: Db, name: string, seq: number, now: number): Promise<void> {
+  await db.insertInto('audit_cursors').values({ name, seq, updated_at: now })
+    .onConflict((conflict) => conflict.column('name').doUpdateSet({ seq, updated_at: now }))
+    .execute();
+}
