@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { StepwiseError } from '@stepwise/core';
 import { loadConfig, openDatabase, type StepwiseConfig } from '@stepwise/server';
+import { adminsCommand } from './commands/admins.js';
 import { apiKeysCommand } from './commands/apikeys.js';
+import { auditCommand } from './commands/audit.js';
 import { clientsCommand } from './commands/clients.js';
 import { InputFileError } from './commands/input-file.js';
 import { keysCommand } from './commands/keys.js';
@@ -20,6 +22,8 @@ Commands:
                                             create a user (a random password is printed if none is given)
   users list                                list users
   users disable|enable <username>           block or allow sign-in
+  admins grant|revoke <username>            give or take the admin console role (the console also needs a second factor)
+  admins list                               list admins: username, id, granted at, granted by
   clients add <client_id> --redirect-uri URI [--redirect-uri URI…] [--name N] [--confidential]
               [--require-par] [--authorization-details-types TYPE,…]
                                             register an OpenID Connect client (public + PKCE by default); --require-par
@@ -34,6 +38,10 @@ Commands:
   policy diff <old.yaml> <new.yaml> --events FILE
                                             which recorded decisions (NDJSON) the new policy would change
   simulate <scenario.yaml> [--policy FILE]  replay a user's sign-ins and actions through risk and policy
+  audit verify                              check the audit log's hash chain; names the first broken event (exit 1)
+  audit export [--since T] [--until T] [--type TYPE,…] [--format ndjson]
+                                            audit events as NDJSON (T: ISO 8601 or a duration ago such as 24h);
+                                            decision events in the shape policy diff --events reads
 
 Options:
   --config FILE    configuration file (default: $STEPWISE_CONFIG, else ./stepwise.yaml if present)
@@ -44,7 +52,7 @@ Environment: STEPWISE_ISSUER, STEPWISE_HOST, STEPWISE_PORT, STEPWISE_DATA_DIR, S
 STEPWISE_LOG_LEVEL, STEPWISE_DEMO, STEPWISE_DEMO_BANK_URL, STEPWISE_RESOURCES, STEPWISE_SECRET_KEYS,
 STEPWISE_WEBAUTHN_RP_ID, STEPWISE_WEBAUTHN_ORIGINS, STEPWISE_EMAIL_FROM, STEPWISE_SMTP_HOST, STEPWISE_SMTP_PORT,
 STEPWISE_SMTP_USER, STEPWISE_SMTP_PASSWORD, STEPWISE_SMS_WEBHOOK_URL, STEPWISE_SMS_WEBHOOK_SECRET, STEPWISE_OUTBOX,
-STEPWISE_CONFIG.`;
+STEPWISE_AUDIT_WEBHOOK_URL, STEPWISE_AUDIT_WEBHOOK_SECRET, STEPWISE_CONFIG.`;
 
 /**
  * Runs the `stepwise` command line.
@@ -76,6 +84,10 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         'return-to': { type: 'string', multiple: true },
         policy: { type: 'string' },
         events: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        type: { type: 'string' },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -109,6 +121,9 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         case 'users':
           await usersCommand(database, rest, values, output);
           return 0;
+        case 'admins':
+          await adminsCommand(database, rest, output);
+          return 0;
         case 'clients':
           await clientsCommand(database, rest, {
             redirectUris: values['redirect-uri'] ?? [], name: values.name, confidential: values.confidential,
@@ -122,6 +137,8 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         case 'apikeys':
           await apiKeysCommand(database, rest, { returnTo: values['return-to'] ?? [] }, output);
           return 0;
+        case 'audit':
+          return auditCommand(database, rest, { since: values.since, until: values.until, type: values.type, format: values.format }, output);
         default:
           throw new UsageError(`unknown command "${command}"`);
       }

@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   ERR_CODE_REUSED: { status: 400, message: 'This code has already been used; wait for the next one' },
   ERR_TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many wrong codes for this step-up; start again' },
   ERR_ACCOUNT_LOCKED: { status: 429, message: 'Too many failed attempts; try again later' },
+  ERR_ADMIN_REQUIRED: { status: 403, message: 'This page is for Stepwise admins signed in with a second factor' },
   ERR_CSRF: { status: 403, message: 'The form has expired; reload the page and try again' },
   ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   ERR_INTERACTION_EXPIRED: { status: 400, message: 'This sign-in has expired; start again from the application' },

@@ -2,6 +2,8 @@ import { LevelSet } from '@stepwise/core';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createAuditLog } from './audit/audit-log.js';
+import { createAuditWebhook } from './audit/audit-webhook.js';
+import { recordPolicyReloaded } from './audit/events.js';
 import { LOG_REDACT } from './logging/log-redaction.js';
 import type { StepwiseConfig } from './config/schema.js';
 import { SecretBox } from './crypto/secret-box.js';
@@ -63,7 +65,12 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
   const database = await openDatabase(config.databaseUrl);
   const messenger = createMessenger(config, database.db, logger);
   const levels = new LevelSet(config.levels);
-  const policies = holdPolicy(config.policy, config.configFile, levels, logger);
+  const audit = createAuditLog(database.db, database.dialect, logger);
+  // A reload is no request: its event is written without anyone waiting on it.
+  const policies = holdPolicy(config.policy, config.configFile, levels, logger, (reload) => {
+    recordPolicyReloaded({ audit }, reload).catch((error: unknown) => logger.error({ err: error }, 'the policy reload could not be recorded in the audit log'));
+  });
+  const webhook = config.audit.webhook ? createAuditWebhook(database.db, audit, config.audit.webhook, logger) : undefined;
   try {
     const { keys: secretKeys } = resolveSecretKeys(config);
     const box = new SecretBox(secretKeys);
@@ -79,7 +86,7 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       policies,
       risk: await createRiskEngine(config, database.db, logger),
       tokenKeys: await createTokenKeys(signingKeys),
-      audit: createAuditLog(database.db, database.dialect, logger),
+      audit,
       now: epochSeconds,
     };
     if (config.demo) {
@@ -87,6 +94,7 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
     }
     const provider = createProvider(services, signingKeys);
     const app = await buildApp(services, provider);
+    webhook?.start();
     return {
       services,
       app,
@@ -99,14 +107,17 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       },
       async close() {
         await app.close();
-        await services.audit.flush();
         policies.close();
+        await services.audit.flush();
+        await webhook?.close();
         await messenger.close();
         await database.close();
       },
     };
   } catch (error) {
     policies.close();
+    await webhook?.close();
+    await audit.flush();
     await messenger.close();
     await database.close();
     throw error;

@@ -41,6 +41,7 @@ void describe('loadConfig', () => {
       risk: DEFAULT_RISK,
       decisions: DEFAULT_DECISIONS,
       authorizationDetails: { types: DEFAULT_DETAIL_TYPES },
+      audit: { webhook: null },
     });
   });
 

@@ -73,7 +73,7 @@ describe('rich authorization requests through PAR', () => {
   });
 
   test('an action detail works the same; a one-factor request re-asks the password on a page that shows it', async () => {
-    const admin = await approver(server, 'admin');
+    const admin = await approver(server, 'operator');
     const request = await pushAuthorization(rp, [DELETE_PRODUCTION]);
     const page = await admin.browser.go(request.url);
     assert.match(page.body, /data-transaction/);

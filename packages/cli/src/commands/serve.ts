@@ -1,4 +1,4 @@
-import { createServer, DEMO_CLIENT_ID, DEMO_USER, type StepwiseConfig } from '@stepwise/server';
+import { createServer, DEMO_ADMIN, DEMO_CLIENT_ID, DEMO_USER, type StepwiseConfig } from '@stepwise/server';
 import type { Output } from '../output.js';
 
 /**
@@ -22,6 +22,7 @@ export async function serve(config: StepwiseConfig, output: Output): Promise<voi
   if (config.demo) {
     output.out('');
     output.out(`  Demo user:   ${DEMO_USER.username} / ${DEMO_USER.password}`);
+    output.out(`  Demo admin:  ${DEMO_ADMIN.username} / ${DEMO_ADMIN.password}   (console at ${issuer}/admin; add a second factor at /account first)`);
     output.out(`  Demo client: ${DEMO_CLIENT_ID} (public, PKCE) for the demo bank at ${config.demoBankUrl}`);
     output.out(`  Access tokens may be issued for: ${[issuer, ...config.resources].join(', ')}`);
   }

@@ -1,6 +1,6 @@
 import type { AuditEventInput, AuditRecord } from '@stepwise/core';
 import type { Logger } from 'pino';
-import { appendAuditEvents } from '../storage/audit-events.js';
+import { appendAuditEvents, appendAuditEventsWithin } from '../storage/audit-events.js';
 import type { Db } from '../storage/database.js';
 
 /** Where flows and handlers write audit events. */
@@ -16,6 +16,16 @@ export interface AuditLog {
    * @throws what the database threw: the caller's request fails rather than go unlogged
    */
   record(event: Omit<AuditEventInput, 'at'> & { readonly at?: number }): Promise<AuditRecord>;
+  /**
+   * Appends one event in the same transaction as the change it reports,
+   * so that neither can be committed without the other (a challenge
+   * satisfied and its `step_up_satisfied` event, even across a crash).
+   *
+   * @param event - what happened; `at` defaults to now
+   * @param change - the change, given the transaction; resolves false when it did not apply (nothing is then written)
+   * @returns the record, or `undefined` when the change did not apply
+   */
+  recordWith(event: Omit<AuditEventInput, 'at'> & { readonly at?: number }, change: (trx: Db) => Promise<boolean>): Promise<AuditRecord | undefined>;
   /** Listeners called after each committed batch (the webhook, metrics). */
   onCommitted(listener: (records: readonly AuditRecord[]) => void): void;
   /** Waits for every event recorded so far to be committed. */
@@ -51,6 +61,16 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
   let writing: Promise<void> | undefined;
   const listeners: Array<(records: readonly AuditRecord[]) => void> = [];
 
+  function notify(records: readonly AuditRecord[]): void {
+    for (const listener of listeners) {
+      try {
+        listener(records);
+      } catch (error) {
+        logger.error({ err: error }, 'an audit listener failed');
+      }
+    }
+  }
+
   async function drain(): Promise<void> {
     while (queue.length > 0) {
       const batch = queue.slice(0, MAX_BATCH);
@@ -58,13 +78,7 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
       try {
         const records = await appendAuditEvents(db, dialect, batch.map((pending) => pending.event));
         batch.forEach((pending, index) => pending.resolve(records[index]!));
-        for (const listener of listeners) {
-          try {
-            listener(records);
-          } catch (error) {
-            logger.error({ err: error }, 'an audit listener failed');
-          }
-        }
+        notify(records);
       } catch (error) {
         for (const pending of batch) pending.reject(error);
       }
@@ -85,6 +99,14 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
         queue.push({ event: { ...event, at: event.at ?? nowMs() }, resolve, reject });
         kick();
       });
+    },
+    async recordWith(event, change) {
+      const record = await db.transaction().execute(async (trx) => {
+        if (!(await change(trx))) return undefined;
+        return (await appendAuditEventsWithin(trx, dialect, [{ ...event, at: event.at ?? nowMs() }]))[0];
+      });
+      if (record) notify([record]);
+      return record;
     },
     onCommitted(listener) {
       listeners.push(listener);

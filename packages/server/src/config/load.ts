@@ -4,6 +4,7 @@ import type * as z from 'zod';
 import { ConfigError, DEFAULT_LEVELS, LevelSet, PolicyError, StepwiseError } from '@stepwise/core';
 import type { LevelDefinition } from '@stepwise/core';
 import { parseSecretKeys } from '../crypto/secret-box.js';
+import { readAudit } from './audit-schema.js';
 import { readAuthorizationDetails } from './authorization-details-schema.js';
 import { readDecisions, readPolicy, readRisk } from './policy-load.js';
 import { isMapping, readFile, type FileLayer, type RawObject } from './yaml-file.js';
@@ -50,6 +51,8 @@ export const CONFIG_ENV_VARS = {
   STEPWISE_SMTP_PASSWORD: 'email.smtp.password',
   STEPWISE_SMS_WEBHOOK_URL: 'sms.webhook_url',
   STEPWISE_SMS_WEBHOOK_SECRET: 'sms.webhook_secret',
+  STEPWISE_AUDIT_WEBHOOK_URL: 'audit.webhook.url',
+  STEPWISE_AUDIT_WEBHOOK_SECRET: 'audit.webhook.secret',
   STEPWISE_OUTBOX: 'outbox',
 } as const satisfies Record<string, string>;
 
@@ -313,6 +316,7 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
     risk: readRisk(raw.risk, configFile === null ? cwd : dirname(configFile)),
     decisions: readDecisions(raw.decisions),
     authorizationDetails: readAuthorizationDetails(raw.authorization_details),
+    audit: readAudit(raw.audit),
   };
 }
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ConfigError } from '@stepwise/core';
 import type { CompiledPolicy, LevelDefinition } from '@stepwise/core';
 import type { SecretKey } from '../crypto/secret-box.js';
+import { auditSchema, type AuditConfig } from './audit-schema.js';
 import { authorizationDetailsSchema, type AuthorizationDetailsConfig } from './authorization-details-schema.js';
 import { decisionsSchema, riskSchema, type DecisionsConfig, type RiskConfig } from './policy-schema.js';
 
@@ -95,6 +96,8 @@ export interface StepwiseConfig {
   decisions: DecisionsConfig;
   /** RFC 9396 types that step-ups can be bound to (`authorization_details`). */
   authorizationDetails: AuthorizationDetailsConfig;
+  /** Where the audit log is streamed (`audit`). */
+  audit: AuditConfig;
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3_600, d: 86_400 };
@@ -312,6 +315,7 @@ export const rawConfigSchema = section({
   risk: riskSchema.optional(),
   decisions: decisionsSchema.optional(),
   authorization_details: authorizationDetailsSchema.optional(),
+  audit: auditSchema.optional(),
 });
 
 /** `stepwise.yaml` as written: snake_case keys, durations as seconds or strings. */

@@ -1,7 +1,8 @@
 import { evaluateAssurance, SimpleError, transactionHash, type AuthenticationEvent, type ProvenAssurance } from '@stepwise/core';
+import { recordStepUpExpired, stepUpSatisfiedEvent, type AuditOrigin } from '../audit/events.js';
 import type { Services } from '../services.js';
 import { countFailures } from '../storage/attempts.js';
-import { failChallenge, findChallenge, satisfyChallenge, type Challenge } from '../storage/challenges.js';
+import { expireChallenge, failChallenge, findChallenge, satisfyChallenge, type Challenge } from '../storage/challenges.js';
 import { approvalRequirement } from './bind-transaction.js';
 import { newId } from './make-decision.js';
 import { RECEIPT_TYPE } from './token-proof.js';
@@ -41,6 +42,9 @@ export async function loadChallenge(services: Services, id: string, apiKeyId?: s
   const now = services.now();
   const challenge = await findChallenge(services.db, id, now);
   if (!challenge || (apiKeyId !== undefined && challenge.apiKeyId !== apiKeyId)) throw new SimpleError('ERR_CHALLENGE_NOT_FOUND');
+  if (challenge.state === 'expired' && (await expireChallenge(services.db, id, now))) {
+    await recordStepUpExpired(services, { subject: challenge.userId, challengeId: id, decisionId: challenge.decisionId, requirement: challenge.requirement });
+  }
   if (challenge.state === 'pending') {
     const failures = await countFailures(services.db, challengeKeyOf(id), now, services.config.decisions.challengeTtl);
     if (failures >= services.config.stepUp.maxAttemptsPerChallenge) {
@@ -66,7 +70,9 @@ export async function loadChallenge(services: Services, id: string, apiKeyId?: s
  * @param events - every event that may count
  * @param apiKeyName - the audience of the receipt
  * @param at - the instant to judge at (the latest answer), so `max_age: 0` is met by an answer given now
- * @returns the receipt, or `undefined` when the requirement is not met yet
+ * @param answer - the method of the answer just given and where it came from, for the audit log
+ * @returns the receipt, or `undefined` when the requirement is not met yet; when there is one, its
+ *   `step_up_satisfied` event is committed (only the request that satisfied the challenge records it)
  * @throws `ERR_CHALLENGE_SATISFIED` when another request satisfied it first
  */
 export async function trySatisfyChallenge(
@@ -75,6 +81,7 @@ export async function trySatisfyChallenge(
   events: readonly AuthenticationEvent[],
   apiKeyName: string,
   at = services.now(),
+  answer: { readonly method?: string | undefined } & AuditOrigin = {},
 ): Promise<string | undefined> {
   const assurance = evaluateAssurance(events, approvalRequirement(challenge), services.levels, at);
   if (!assurance.met) return undefined;
@@ -98,8 +105,12 @@ export async function trySatisfyChallenge(
       ? { authorization_details: challenge.authorizationDetails, txn: transactionHash(challenge.authorizationDetails) }
       : {}),
   }, RECEIPT_TYPE);
-  if (!(await satisfyChallenge(services.db, challenge.id, { proof, receipt, receiptJti: jti }, now))) {
-    throw new SimpleError('ERR_CHALLENGE_SATISFIED');
-  }
+  // The state change and its event commit together: a crash cannot leave a satisfied challenge unlogged.
+  const event = stepUpSatisfiedEvent({
+    subject: challenge.userId, requirement: challenge.requirement, method: answer.method, acr: proof.acr, ip: answer.ip, device: answer.device,
+    ref: { surface: 'challenge', client: apiKeyName, decisionId: challenge.decisionId, challengeId: challenge.id },
+  });
+  const satisfied = await services.audit.recordWith(event, (trx) => satisfyChallenge(trx, challenge.id, { proof, receipt, receiptJti: jti }, now));
+  if (!satisfied) throw new SimpleError('ERR_CHALLENGE_SATISFIED');
   return receipt;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { decide, evaluatePolicy, riskBindings, SimpleError, type DecisionReason, type Requirement, type RiskAssessment } from '@stepwise/core';
+import { recordDecision } from '../audit/events.js';
 import { policyContext } from '../policy/policy-context.js';
 import type { Services } from '../services.js';
 import type { ApiKey } from '../storage/api-keys.js';
@@ -73,7 +74,15 @@ export async function makeDecision(services: Services, apiKey: ApiKey, request: 
     },
   });
   const answer = { decision: verdict.decision, decisionId, requirement: verdict.requirement, reasons: verdict.reasons, risk, ...(transaction ? { transaction } : {}) };
-  if (verdict.decision !== 'step_up') return answer;
+  const audited = {
+    decisionId, decision: verdict.decision, requirement: verdict.requirement, reasons: verdict.reasons, risk,
+    subject: { id: user.id, username: user.username }, action: request.action, client: apiKey.name,
+    resource: input.resource, context, session, time: now,
+  };
+  if (verdict.decision !== 'step_up') {
+    await recordDecision(services, audited);
+    return answer;
+  }
 
   const challengeId = newId('chl');
   const expiresAt = now + services.config.decisions.challengeTtl;
@@ -82,5 +91,6 @@ export async function makeDecision(services: Services, apiKey: ApiKey, request: 
     returnTo: request.returnTo ?? null, createdAt: now, expiresAt, priorEvents: eventsOfProof(proof),
     authorizationDetails: transaction?.details ?? null,
   });
+  await recordDecision(services, { ...audited, challengeId });
   return { ...answer, challenge: { id: challengeId, url: `${services.config.issuer}/challenge/${challengeId}`, expiresAt } };
 }

@@ -14,6 +14,7 @@ import {
 import { setContact, type User } from '../storage/users.js';
 import { channelOf, maskDestination, sendOneTimeCode, verifyOneTimeCode, type SentCode } from './one-time-codes.js';
 import { ENROLLMENT_TTL_SECONDS } from './totp-enrollment.js';
+import { recordFactorChange } from '../audit/events.js';
 
 const METHOD_OF: Readonly<Record<Channel, MethodId>> = { email: 'email_otp', sms: 'sms_otp' };
 const LABEL_OF: Readonly<Record<Channel, string>> = { email: 'Email', sms: 'Text messages' };
@@ -161,5 +162,6 @@ export async function confirmContactEnrollment(
   await confirmFactor(services.db, factor.id, services.now());
   const destination = factor.destination!;
   await setContact(services.db, input.user.id, factor.method === 'email_otp' ? { email: destination } : { phone: destination });
+  await recordFactorChange(services, { change: 'enrolled', subject: input.user.id, factorId: factor.id, method: factor.method });
   return event;
 }

@@ -18,6 +18,7 @@ import {
 } from '../storage/recovery-codes.js';
 import type { User } from '../storage/users.js';
 import { chargeFailure, refuseExhaustedAttempts, type AttemptScope } from './totp-verification.js';
+import { recordFactorChange } from '../audit/events.js';
 
 const HASH_PURPOSE = 'recovery code';
 
@@ -69,6 +70,7 @@ export async function generateRecoveryCodes(services: Services, user: User): Pro
     now: services.now(),
   });
   services.logger.info({ userId: user.id, factorId }, 'recovery codes generated');
+  await recordFactorChange(services, { change: 'enrolled', subject: user.id, factorId, method: 'recovery_code' });
   return normalized.map(formatRecoveryCode);
 }
 

@@ -10,6 +10,7 @@ import {
 import type { Services } from '../services.js';
 import { deleteFactor } from '../storage/factors.js';
 import type { SessionState } from './session-state.js';
+import { recordFactorChange } from '../audit/events.js';
 
 /** Changing factors needs a second factor used within this many seconds (OWASP ASVS 5, V6/V7). */
 export const SENSITIVE_CHANGE_MAX_AGE = 300;
@@ -74,6 +75,8 @@ export function requireFreshStepUp(services: Services, state: SessionState): voi
  */
 export async function removeFactor(services: Services, state: SessionState, factorId: string): Promise<void> {
   requireFreshStepUp(services, state);
-  if (!state.factors.some((factor) => factor.id === factorId)) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
+  const factor = state.factors.find((candidate) => candidate.id === factorId);
+  if (!factor) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
   await deleteFactor(services.db, factorId);
+  await recordFactorChange(services, { change: 'removed', subject: state.user.id, factorId, method: factor.method });
 }

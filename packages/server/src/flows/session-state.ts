@@ -1,4 +1,5 @@
 import type { AuthenticationEvent, EnrolledAuthenticator } from '@stepwise/core';
+import { recordSessionRevoked, type AuditOrigin } from '../audit/events.js';
 import type { Services } from '../services.js';
 import { listFactors, type Factor } from '../storage/factors.js';
 import { findSessionByToken, listAuthEvents, revokeSession, type SessionRecord } from '../storage/sessions.js';
@@ -71,12 +72,15 @@ export async function loadSessionState(services: Services, token: string | undef
 }
 
 /**
- * Ends the session behind a cookie value, if any.
+ * Ends the session behind a cookie value, if any, and records it.
  *
  * @param services - shared services
  * @param token - the session cookie's value
+ * @param origin - where the request came from, for the audit log
  */
-export async function revokeSessionByToken(services: Services, token: string): Promise<void> {
+export async function revokeSessionByToken(services: Services, token: string, origin: AuditOrigin = {}): Promise<void> {
   const session = await findSessionByToken(services.db, token);
-  if (session) await revokeSession(services.db, session.id, services.now());
+  if (!session) return;
+  await revokeSession(services.db, session.id, services.now());
+  await recordSessionRevoked(services, { subject: session.userId, sessionId: session.id, via: 'oidc_logout', ...origin });
 }

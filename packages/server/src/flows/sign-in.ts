@@ -1,4 +1,5 @@
 import { AccountLockedError, InvalidCredentialsError, type AuthenticationEvent } from '@stepwise/core';
+import { recordLockout, recordSignInFailed } from '../audit/events.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.js';
 import type { Services } from '../services.js';
 import { clearFailures, countFailures, registerFailure, windowRemaining } from '../storage/attempts.js';
@@ -37,8 +38,14 @@ export async function verifyPasswordSignIn(
   const { accountMaxFailures, ipMaxFailures, accountWindowSeconds } = services.config.stepUp;
   const userKey = `login:user:${normalizeUsername(input.username)}`;
   const ipKey = `login:ip:${input.ip ?? 'unknown'}`;
-  await refuseWhenLocked(services, userKey, accountMaxFailures);
-  await refuseWhenLocked(services, ipKey, ipMaxFailures);
+  try {
+    await refuseWhenLocked(services, userKey, accountMaxFailures);
+    await refuseWhenLocked(services, ipKey, ipMaxFailures);
+  } catch (error) {
+    const known = await findUserByUsername(services.db, input.username);
+    await recordSignInFailed(services, { user: known, method: 'password', reason: (error as AccountLockedError).code, ip: input.ip });
+    throw error;
+  }
 
   const user = input.password.length <= MAX_PASSWORD_LENGTH ? await findUserByUsername(services.db, input.username) : undefined;
   const valid =
@@ -47,9 +54,18 @@ export async function verifyPasswordSignIn(
       : await verifyAgainstDummy(input.password.slice(0, MAX_PASSWORD_LENGTH));
   if (!user || !valid) {
     const now = services.now();
-    await registerFailure(services.db, userKey, now, accountWindowSeconds);
-    await registerFailure(services.db, ipKey, now, accountWindowSeconds);
-    throw new InvalidCredentialsError();
+    const userFailures = await registerFailure(services.db, userKey, now, accountWindowSeconds);
+    const ipFailures = await registerFailure(services.db, ipKey, now, accountWindowSeconds);
+    const failure = new InvalidCredentialsError();
+    await recordSignInFailed(services, { user, method: 'password', reason: failure.code, ip: input.ip });
+    // The failure that reaches a limit starts the lockout: recorded once, here.
+    if (userFailures === accountMaxFailures) {
+      await recordLockout(services, { scope: 'account', subject: user?.id, ip: input.ip, failures: userFailures, retryAfterSeconds: accountWindowSeconds });
+    }
+    if (ipFailures === ipMaxFailures) {
+      await recordLockout(services, { scope: 'ip', ip: input.ip, failures: ipFailures, retryAfterSeconds: accountWindowSeconds });
+    }
+    throw failure;
   }
   await clearFailures(services.db, userKey);
   if (user.passwordHash && needsRehash(user.passwordHash)) {

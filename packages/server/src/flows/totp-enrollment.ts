@@ -12,6 +12,7 @@ import {
 } from '../storage/factors.js';
 import type { User } from '../storage/users.js';
 import { verifyTotpCode } from './totp-verification.js';
+import { recordFactorChange } from '../audit/events.js';
 
 /** An unconfirmed authenticator app must be confirmed within this time. */
 export const ENROLLMENT_TTL_SECONDS = 900;
@@ -88,10 +89,12 @@ export async function confirmTotpEnrollment(
 ): Promise<AuthenticationEvent> {
   const factor = await findFactor(services.db, input.factorId);
   if (!pendingIsLive(services, factor, input.user.id)) throw new SimpleError('ERR_ENROLLMENT_EXPIRED');
-  return verifyTotpCode(services, {
+  const event = await verifyTotpCode(services, {
     factors: [factor],
     code: input.code,
     scope: { challengeKey: `enroll:${factor.id}`, userId: input.user.id },
     onVerified: async () => confirmFactor(services.db, factor.id, services.now()),
   });
+  await recordFactorChange(services, { change: 'enrolled', subject: input.user.id, factorId: factor.id, method: 'totp' });
+  return event;
 }

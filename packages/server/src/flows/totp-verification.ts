@@ -6,6 +6,7 @@ import {
   TooManyAttemptsError,
   type AuthenticationEvent,
 } from '@stepwise/core';
+import { recordLockout } from '../audit/events.js';
 import { matchTotp, totpSecretContext } from '../factors/totp.js';
 import type { Services } from '../services.js';
 import { clearFailures, countFailures, registerFailure, windowRemaining } from '../storage/attempts.js';
@@ -48,9 +49,13 @@ export async function refuseExhaustedAttempts(services: Services, scope: Attempt
  */
 export async function chargeFailure(services: Services, scope: AttemptScope): Promise<number> {
   const now = services.now();
-  const { maxAttemptsPerChallenge, accountWindowSeconds } = services.config.stepUp;
+  const { maxAttemptsPerChallenge, accountMaxFailures, accountWindowSeconds } = services.config.stepUp;
   const failures = await registerFailure(services.db, scope.challengeKey, now, CHALLENGE_WINDOW_SECONDS);
-  await registerFailure(services.db, `account:${scope.userId}`, now, accountWindowSeconds);
+  const accountFailures = await registerFailure(services.db, `account:${scope.userId}`, now, accountWindowSeconds);
+  // The failure that reaches the account's limit starts its lockout: recorded once, here.
+  if (accountFailures === accountMaxFailures) {
+    await recordLockout(services, { scope: 'account', subject: scope.userId, failures: accountFailures, retryAfterSeconds: accountWindowSeconds });
+  }
   return Math.max(0, maxAttemptsPerChallenge - failures);
 }
 

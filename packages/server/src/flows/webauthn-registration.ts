@@ -12,6 +12,7 @@ import { createFactor, type Factor } from '../storage/factors.js';
 import type { User } from '../storage/users.js';
 import { findWebauthnCredential, insertWebauthnCredential, type WebauthnCredential } from '../storage/webauthn-credentials.js';
 import { CEREMONY_TIMEOUT_MS, CEREMONY_TTL_SECONDS, parseCredentialJson, relyingParty } from '../webauthn/relying-party.js';
+import { recordFactorChange } from '../audit/events.js';
 
 /**
  * What the user is adding: a passkey (discoverable, usually on the device
@@ -147,5 +148,6 @@ export async function finishWebauthnRegistration(
     return created;
   });
   services.logger.info({ userId: input.user.id, factorId, aaguid: info.aaguid, backedUp: info.credentialBackedUp }, 'WebAuthn credential registered');
+  await recordFactorChange(services, { change: 'enrolled', subject: input.user.id, factorId, method: 'webauthn' });
   return { factor, credential };
 }

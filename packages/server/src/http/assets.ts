@@ -22,6 +22,7 @@ function simpleWebAuthnBundle(): string {
 export function registerAssets(app: FastifyInstance): void {
   const files: ReadonlyArray<[string, string, string]> = [
     ['/assets/stepwise.css', 'text/css; charset=utf-8', readFileSync(new URL('stepwise.css', ASSETS), 'utf8')],
+    ['/assets/admin.css', 'text/css; charset=utf-8', readFileSync(new URL('admin.css', ASSETS), 'utf8')],
     ['/assets/webauthn.js', 'text/javascript; charset=utf-8', readFileSync(new URL('webauthn.js', ASSETS), 'utf8')],
     ['/assets/simplewebauthn-browser.js', 'text/javascript; charset=utf-8', simpleWebAuthnBundle()],
   ];

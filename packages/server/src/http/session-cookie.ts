@@ -5,6 +5,7 @@ import { recordAuthentication, verifyPasswordSignIn, type SignInContext } from '
 import type { Services } from '../services.js';
 import type { User } from '../storage/users.js';
 import type { AuthenticationEvent } from '@stepwise/core';
+import { recordSignIn } from '../audit/events.js';
 import { ensureDeviceId } from './device-cookie.js';
 
 /**
@@ -124,8 +125,10 @@ export async function signInWithEvent(
   });
   if (newToken) setSessionCookie(reply, services, newToken);
   const { ip, userAgent } = signInContext(request);
+  const deviceId = ensureDeviceId(request, reply, services);
   await services.risk.recordSignIn({
-    userId: user.id, ip: ip ?? undefined, userAgent: userAgent ?? undefined, deviceId: ensureDeviceId(request, reply, services), time: event.at, succeeded: true,
+    userId: user.id, ip: ip ?? undefined, userAgent: userAgent ?? undefined, deviceId, time: event.at, succeeded: true,
   });
+  await recordSignIn(services, { userId: user.id, event, ip, device: deviceId });
   return newToken ?? existing!.token;
 }

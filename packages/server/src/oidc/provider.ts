@@ -1,7 +1,8 @@
 import { hkdfSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveAssurance } from '@stepwise/core';
-import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type AccessToken, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { recordTokenIssued } from '../audit/events.js';
 import type { LoadedSigningKey } from '../keys/signing-keys.js';
 import { SIGNING_ALG } from '../keys/signing-keys.js';
 import { loadSessionState, revokeSessionByToken, SESSION_COOKIE } from '../flows/session-state.js';
@@ -254,11 +255,46 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
     const token = ctx.cookies.get(SESSION_COOKIE, { signed: false });
     if (!token) return;
     ctx.cookies.set(SESSION_COOKIE, null, { path: '/', signed: false });
-    revokeSessionByToken(services, token).catch((error: unknown) =>
+    revokeSessionByToken(services, token, { ip: ctx.ip }).catch((error: unknown) =>
       services.logger.error({ err: error }, 'could not revoke the session at logout'),
     );
   });
+  auditIssuedTokens(services, provider);
   return provider;
+}
+
+/**
+ * Records every access token the provider issues (`token_issued`: client,
+ * subject, acr, amr, txn, never the token), committed before the token
+ * response is sent. oidc-provider emits its events without waiting for
+ * listeners, so a listener only notes the token on the request, and a
+ * middleware around the request awaits the records.
+ */
+function auditIssuedTokens(services: Services, provider: Provider): void {
+  const issued = new WeakMap<object, AccessToken[]>();
+  const note = (token: AccessToken) => {
+    const ctx = Provider.ctx;
+    if (!ctx) return;
+    issued.set(ctx, [...(issued.get(ctx) ?? []), token]);
+  };
+  provider.on('access_token.issued', note);
+  provider.on('access_token.saved', note);
+  provider.use(async (ctx, next) => {
+    await next();
+    const tokens = issued.get(ctx);
+    if (!tokens) return;
+    const grantType = (ctx as KoaContextWithOIDC).oidc?.params?.grant_type;
+    await Promise.all(tokens.map((token) => {
+      const extra = (token.extra ?? {}) as { acr?: unknown; amr?: unknown; txn?: unknown };
+      return recordTokenIssued(services, {
+        subject: token.accountId ?? null, client: token.clientId ?? 'unknown', ip: ctx.ip,
+        acr: typeof extra.acr === 'string' ? extra.acr : undefined,
+        amr: Array.isArray(extra.amr) ? extra.amr.filter((value): value is string => typeof value === 'string') : undefined,
+        txn: typeof extra.txn === 'string' ? extra.txn : undefined,
+        grantType: typeof grantType === 'string' ? grantType : undefined,
+      });
+    }));
+  });
 }
 
 /** A node:http handler for the provider's routes. */

@@ -19,6 +19,11 @@ export interface PolicyHolder {
   close(): void;
 }
 
+/** One reload of the policy file: taken, with its rules' names, or refused, with the error's code. */
+export type PolicyReload =
+  | { readonly ok: true; readonly file: string; readonly rules: readonly string[] }
+  | { readonly ok: false; readonly file: string; readonly code: string };
+
 /** A change is read this long after the last write, so an editor's several writes count once. */
 const SETTLE_MS = 100;
 
@@ -30,13 +35,20 @@ const SETTLE_MS = 100;
  * @param file - the configuration file, or `null`
  * @param levels - the levels in force
  * @param logger - reloads and refusals are logged
+ * @param onReload - told of each reload: taken (with the new rules' names) or refused (with its code); the audit log
  * @example
  * ```ts
  * const policies = holdPolicy(config.policy, config.configFile, services.levels, logger);
  * evaluatePolicy(policies.current(), input);
  * ```
  */
-export function holdPolicy(initial: CompiledPolicy, file: string | null, levels: LevelSet, logger: Logger): PolicyHolder {
+export function holdPolicy(
+  initial: CompiledPolicy,
+  file: string | null,
+  levels: LevelSet,
+  logger: Logger,
+  onReload: (outcome: PolicyReload) => void = () => {},
+): PolicyHolder {
   let policy = initial;
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -47,10 +59,12 @@ export function holdPolicy(initial: CompiledPolicy, file: string | null, levels:
       try {
         policy = readPolicyFile(file, levels);
         logger.info({ file, rules: policy.rules.length }, 'policy reloaded');
+        onReload({ ok: true, file, rules: policy.rules.map((rule) => rule.name) });
         return undefined;
       } catch (error) {
         if (!(error instanceof StepwiseError)) throw error;
         logger.error({ file, code: error.code, err: error.message }, 'policy refused; the previous policy stays in force');
+        onReload({ ok: false, file, code: error.code });
         return error;
       }
     },

@@ -49,30 +49,45 @@ function toRecord(row: Selectable<AuditEventsTable>): AuditRecord {
  */
 export async function appendAuditEvents(db: Db, dialect: 'sqlite' | 'postgres', events: readonly AuditEventInput[]): Promise<AuditRecord[]> {
   if (events.length === 0) return [];
-  return db.transaction().execute(async (trx) => {
-    const select = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
-    const head = await (dialect === 'postgres' ? select.forUpdate() : select).executeTakeFirstOrThrow();
-    const { records, head: next } = chainEvents(head, events);
-    await trx.insertInto('audit_events').values(records.map((record) => ({
-      seq: record.seq,
-      type: record.type,
-      at: record.at,
-      actor: record.actor,
-      subject: record.subject,
-      client: record.client,
-      ip: record.ip,
-      device: record.device,
-      requirement: json(record.requirement),
-      rules: json(record.rules),
-      signals: json(record.signals),
-      outcome: record.outcome,
-      details: json(record.details),
-      prev_hash: record.prevHash,
-      hash: record.hash,
-    }))).execute();
-    await trx.updateTable('audit_head').set({ seq: next.seq, hash: next.hash }).where('id', '=', 1).execute();
-    return records;
-  });
+  return db.transaction().execute((trx) => appendAuditEventsWithin(trx, dialect, events));
+}
+
+/**
+ * The body of {@link appendAuditEvents}, inside a transaction the caller
+ * opened: the events commit (or roll back) with the caller's own change,
+ * such as the challenge state they report.
+ *
+ * @param trx - an open transaction
+ * @param dialect - which SQL the head lock needs
+ * @param events - in order
+ * @example
+ * ```ts
+ * await db.transaction().execute(async (trx) => { await change(trx); await appendAuditEventsWithin(trx, 'sqlite', [event]); });
+ * ```
+ */
+export async function appendAuditEventsWithin(trx: Db, dialect: 'sqlite' | 'postgres', events: readonly AuditEventInput[]): Promise<AuditRecord[]> {
+  const select = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
+  const head = await (dialect === 'postgres' ? select.forUpdate() : select).executeTakeFirstOrThrow();
+  const { records, head: next } = chainEvents(head, events);
+  await trx.insertInto('audit_events').values(records.map((record) => ({
+    seq: record.seq,
+    type: record.type,
+    at: record.at,
+    actor: record.actor,
+    subject: record.subject,
+    client: record.client,
+    ip: record.ip,
+    device: record.device,
+    requirement: json(record.requirement),
+    rules: json(record.rules),
+    signals: json(record.signals),
+    outcome: record.outcome,
+    details: json(record.details),
+    prev_hash: record.prevHash,
+    hash: record.hash,
+  }))).execute();
+  await trx.updateTable('audit_head').set({ seq: next.seq, hash: next.hash }).where('id', '=', 1).execute();
+  return records;
 }
 
 /** The head the last append recorded: `seq` 0 and 64 zeros for an empty log. */

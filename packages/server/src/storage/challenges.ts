@@ -140,6 +140,22 @@ export async function failChallenge(db: Db, id: string): Promise<void> {
 }
 
 /**
+ * Marks a challenge still pending past its expiry as expired, so the
+ * request that finds it so first can tell (and record it once).
+ *
+ * @param db - database
+ * @param id - the challenge
+ * @param now - seconds since the epoch
+ * @returns whether this call moved it
+ */
+export async function expireChallenge(db: Db, id: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('challenges').set({ state: 'expired' })
+    .where('id', '=', id).where('state', '=', 'pending').where('expires_at', '<=', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
  * Keeps answers given through the JSON API that did not meet the
  * requirement alone, so the next answer adds to them.
  *

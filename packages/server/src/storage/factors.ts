@@ -206,3 +206,17 @@ export async function renameFactor(db: Db, input: { userId: string; id: string; 
 export async function touchFactor(db: Db, id: string, at: number): Promise<void> {
   await db.updateTable('factors').set({ last_used_at: at }).where('id', '=', id).execute();
 }
+
+/**
+ * Removes every factor of a user (the password lives on the user, so it
+ * stays): an admin's reset. WebAuthn credentials, recovery codes and
+ * sent codes go with their factors (foreign keys cascade).
+ *
+ * @param db - database
+ * @param userId - owner
+ * @returns how many factors were removed
+ */
+export async function deleteUserFactors(db: Db, userId: string): Promise<number> {
+  const result = await db.deleteFrom('factors').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

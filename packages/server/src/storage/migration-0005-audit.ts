@@ -53,6 +53,9 @@ export const auditMigration: Migration = {
       .addColumn('updated_at', 'bigint', (col) => col.notNull())
       .execute();
 
+    // The console's charts and decision list read recent decisions of every subject.
+    await db.schema.createIndex('decisions_created_at').on('decisions').column('created_at').execute();
+
     await db.schema
       .createTable('admins')
       .addColumn('user_id', 'text', (col) => col.primaryKey().references('users.id').onDelete('cascade'))
@@ -64,6 +67,7 @@ export const auditMigration: Migration = {
 
   async down(db: AnyDb): Promise<void> {
     await db.schema.dropTable('admins').execute();
+    await db.schema.dropIndex('decisions_created_at').execute();
     await db.schema.dropTable('audit_cursors').execute();
     await db.schema.dropTable('audit_head').execute();
     await db.schema.dropTable('audit_events').execute();

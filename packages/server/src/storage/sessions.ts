@@ -197,3 +197,57 @@ export async function listAuthEvents(db: Db, sessionId: string): Promise<Authent
     .execute();
   return rows.map(toEvent);
 }
+
+/**
+ * Finds a session by id (the token hash), revoked or not.
+ *
+ * @param db - database
+ * @param id - session id
+ */
+export async function findSessionById(db: Db, id: string): Promise<SessionRecord | undefined> {
+  const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toSession(row);
+}
+
+/**
+ * Live sessions (not revoked, created after `createdAfter`), newest first,
+ * each with its user's username: the admin console's session list.
+ *
+ * @param db - database
+ * @param input - the oldest creation time still live (now minus the session lifetime), page size and offset
+ * @example
+ * ```ts
+ * const live = await listLiveSessions(db, { createdAfter: now - ttl, limit: 50, offset: 0 });
+ * ```
+ */
+export async function listLiveSessions(
+  db: Db,
+  input: { createdAfter: number; limit: number; offset: number },
+): Promise<Array<SessionRecord & { username: string }>> {
+  const rows = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select('users.username')
+    .where('sessions.revoked_at', 'is', null)
+    .where('sessions.created_at', '>', input.createdAfter)
+    .orderBy('sessions.created_at', 'desc')
+    .orderBy('sessions.id')
+    .limit(input.limit)
+    .offset(input.offset)
+    .execute();
+  return rows.map((row) => ({ ...toSession(row), username: row.username }));
+}
+
+/**
+ * Ends every live session of a user (locking an account, resetting its factors).
+ *
+ * @param db - database
+ * @param userId - owner
+ * @param now - seconds
+ * @returns how many sessions were ended
+ */
+export async function revokeUserSessions(db: Db, userId: string, now: number): Promise<number> {
+  const result = await db.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { isMethodId, SimpleError, ValidationError, type MethodId } from '@stepwise/core';
 import { epochSeconds, isUniqueViolation } from './database.js';
 import type { Db } from './database.js';
@@ -168,4 +168,42 @@ export async function setPreferredMethod(db: Db, id: string, method: MethodId): 
  */
 export async function setContact(db: Db, id: string, contact: { email: string | null } | { phone: string | null }): Promise<void> {
   await db.updateTable('users').set(contact).where('id', '=', id).execute();
+}
+
+/**
+ * Accounts whose username, email or display name contains `query` (any
+ * case), ordered by username: the admin console's search. `%` and `_` in
+ * the query match themselves.
+ *
+ * @param db - database
+ * @param input - the text to look for (empty: every account), page size and offset
+ * @example
+ * ```ts
+ * const page = await searchUsers(db, { query: 'ali', limit: 50, offset: 0 });
+ * ```
+ */
+export async function searchUsers(db: Db, input: { query: string; limit: number; offset: number }): Promise<User[]> {
+  let select = db.selectFrom('users').selectAll();
+  const text = input.query.normalize('NFKC').trim().toLowerCase();
+  if (text !== '') {
+    const pattern = `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+    const contains = (column: 'username' | 'email' | 'display_name') => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+    select = select.where((eb) => eb.or([contains('username'), contains('email'), contains('display_name')]));
+  }
+  const rows = await select.orderBy('username').limit(input.limit).offset(input.offset).execute();
+  return rows.map(toUser);
+}
+
+/**
+ * The usernames of some accounts, by id (unknown ids are left out): labels
+ * for the user ids an audit page shows.
+ *
+ * @param db - database
+ * @param ids - user ids (at most a page's worth)
+ */
+export async function usernamesByIds(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'username']).where('id', 'in', unique).execute();
+  return new Map(rows.map((row) => [row.id, row.username]));
 }

@@ -230,12 +230,16 @@ export async function startTemporaryPostgres(): Promise<TemporaryPostgres> {
 /**
  * A describe block on PostgreSQL: the server `STEPWISE_TEST_POSTGRES_URL`
  * names, or a temporary one started for the block; each `open()` gets a
- * fresh schema there, which `drop()` removes.
+ * fresh schema there, which `drop()` removes; `openAgain()` opens a second
+ * handle on that schema (another node).
  *
  * @param name - the block's name
  * @param body - declares the tests, given how to open and drop a schema
  */
-export function describeOnPostgres(name: string, body: (schemas: { open(): Promise<Database>; drop(): Promise<void> }) => void): void {
+export function describeOnPostgres(
+  name: string,
+  body: (schemas: { open(): Promise<Database>; drop(): Promise<void>; openAgain(): Promise<Database> }) => void,
+): void {
   describe(name, () => {
     let server: TemporaryPostgres | undefined;
     let postgresUrl = '';
@@ -267,6 +271,12 @@ export function describeOnPostgres(name: string, body: (schemas: { open(): Promi
       },
       async drop() {
         await admin(`drop schema ${schema} cascade`);
+      },
+      /** Another handle on the schema `open()` created last: a second server node on the same database. */
+      async openAgain() {
+        const url = new URL(postgresUrl);
+        url.searchParams.set('options', `-c search_path=${schema}`);
+        return openDatabase(url.toString());
       },
     });
   });

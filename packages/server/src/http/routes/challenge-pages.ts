@@ -10,6 +10,7 @@ import { webauthnEnabled } from '../../webauthn/relying-party.js';
 import { sendError, wantsHtml } from '../errors.js';
 import { renderContinuePage } from '../pages/continue-page.js';
 import { transactionPurpose, transactionSummary } from '../pages/transaction-summary.js';
+import { readDeviceId } from '../device-cookie.js';
 import { currentSession } from '../session-cookie.js';
 import { registerStepUpAnswers, sendContinue, type Shown, type StepUpContext } from '../step-up/answers.js';
 import { chooseMethod, offeredMethods } from '../step-up/method-choice.js';
@@ -86,6 +87,7 @@ export function registerChallengePages(app: FastifyInstance, services: Services)
         challenge, state, apiKeyName: apiKey?.name ?? challenge.apiKeyId,
         offered: judge(challenge, state).offered,
         challengeKey: challengeKeyOf(challenge.id),
+        ref: { surface: 'challenge', client: apiKey?.name ?? challenge.apiKeyId, decisionId: challenge.decisionId, challengeId: challenge.id },
         purpose: transactionPurpose(challenge.authorizationDetails, appName, types) ?? `confirm ${challenge.action} for ${appName}`,
       };
     } catch (error) {
@@ -101,7 +103,9 @@ export function registerChallengePages(app: FastifyInstance, services: Services)
     const { step, offered } = judge(challenge, state, at);
     if (step.kind === 'met') {
       try {
-        await trySatisfyChallenge(services, challenge, eventsOf(context), context.apiKeyName, at);
+        await trySatisfyChallenge(services, challenge, eventsOf(context), context.apiKeyName, at, {
+          method: shown.answered, ip: request.ip, device: readDeviceId(request, services),
+        });
       } catch (error) {
         // Satisfied by another request in the meantime: the same outcome for this user.
         if (!(error instanceof StepwiseError) || error.code !== 'ERR_CHALLENGE_SATISFIED') throw error;

@@ -1,4 +1,5 @@
-import { SimpleError, transactionHash, type AuthenticationEvent, type DetailTypes, type MethodId } from '@stepwise/core';
+import { InvalidCodeError, SimpleError, StepwiseError, transactionHash, type AuthenticationEvent, type DetailTypes, type MethodId } from '@stepwise/core';
+import { recordStepUpFailed } from '../../audit/events.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { describeTransaction } from '../../decisions/bind-transaction.js';
 import { transactionPurpose } from '../pages/transaction-summary.js';
@@ -138,9 +139,9 @@ export function registerDecisionApi(app: FastifyInstance, services: Services): v
     const apiKey = apiKeyOf(request);
     const challenge = await openChallenge(services, (request.params as { id: string }).id, apiKey.id);
     const { method, code } = request.body as { method: (typeof CODE_METHODS)[number]; code: string };
-    const event = await verifyCode(services, challenge, method, code);
+    const event = await verifyCode(services, challenge, method, code, apiKey.name);
     const events = [...challenge.priorEvents, event];
-    const receipt = await trySatisfyChallenge(services, challenge, events, apiKey.name, event.at);
+    const receipt = await trySatisfyChallenge(services, challenge, events, apiKey.name, event.at, { method });
     if (receipt === undefined) {
       await setChallengeEvents(services.db, challenge.id, events);
       return reply.send({ ...challengeJson(challenge, types), requirement_met: false, message: 'Accepted; this alone does not meet the requirement: answer with another method' });
@@ -149,7 +150,7 @@ export function registerDecisionApi(app: FastifyInstance, services: Services): v
   });
 }
 
-async function verifyCode(services: Services, challenge: Challenge, method: (typeof CODE_METHODS)[number], code: string): Promise<AuthenticationEvent> {
+async function verifyCode(services: Services, challenge: Challenge, method: (typeof CODE_METHODS)[number], code: string, apiKeyName: string): Promise<AuthenticationEvent> {
   const factors = await listFactors(services.db, challenge.userId, { confirmedOnly: true });
   const scope = { challengeKey: challengeKeyOf(challenge.id), userId: challenge.userId };
   try {
@@ -157,6 +158,12 @@ async function verifyCode(services: Services, challenge: Challenge, method: (typ
     if (method === 'recovery_code') return (await verifyRecoveryCode(services, { factors, code, scope })).event;
     return await verifyOneTimeCode(services, { factors: factors.filter((factor) => factor.method === method), code, scope });
   } catch (error) {
+    if (error instanceof StepwiseError) {
+      await recordStepUpFailed(services, {
+        subject: challenge.userId, method, reason: error.code, attemptsLeft: error instanceof InvalidCodeError ? error.attemptsLeft : undefined,
+        ref: { surface: 'challenge', client: apiKeyName, decisionId: challenge.decisionId, challengeId: challenge.id },
+      });
+    }
     // The answer that spent the last attempt kills the challenge at once.
     await loadChallenge(services, challenge.id);
     throw error;

@@ -1,7 +1,8 @@
-import { checkAuthorizationDetails, enrollmentWouldHelp, resolveAssurance, SimpleError, type AuthorizationDetail, type MethodId } from '@stepwise/core';
+import { checkAuthorizationDetails, enrollmentWouldHelp, resolveAssurance, SimpleError, StepwiseError, type AuthorizationDetail, type MethodId } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
+import { recordSignInFailed, recordStepUpSatisfied } from '../../audit/events.js';
 import { loadSessionState, type SessionState } from '../../flows/session-state.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../flows/totp-enrollment.js';
 import { finishWebauthnAuthentication, startWebauthnAuthentication } from '../../flows/webauthn-authentication.js';
@@ -172,6 +173,14 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
       return finish(request, reply, { error: 'unmet_authentication_requirements', error_description: 'none of the essential acr values is supported' });
     }
     if (resolution.kind === 'finish') {
+      if (shown.answered) {
+        await recordStepUpSatisfied(services, {
+          subject: state.user.id, method: shown.answered, acr: resolution.acr, ip: request.ip, device: readDeviceId(request, services),
+          requirement: { acr: resolution.acr, maxAge: requested.maxAge, methods: requested.methods },
+          rules: policy.reasons.flatMap((reason) => (reason.kind === 'rule' ? [reason.rule] : [])),
+          ref: { surface: 'oidc', client: String(details.params.client_id), interaction: details.uid },
+        });
+      }
       return finish(request, reply, {
         login: { accountId: state.user.id, acr: resolution.acr, amr: [...resolution.amr], ts: resolution.authTime, remember: true },
       }, shown);
@@ -232,7 +241,8 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     const existing = await currentSession(request, services);
     try {
       const { token, at } = await signInWithPassword(request, reply, services, existing, { username, password });
-      return proceed(request, reply, details, await loadSessionState(services, token), { now: at });
+      // The same session typing its password again is a step-up (max_age, a re-prompt), not a new sign-in.
+      return proceed(request, reply, details, await loadSessionState(services, token), { now: at, answered: token === existing?.token ? 'password' : undefined });
     } catch (error) {
       return proceed(request, reply, details, existing, { ...pageError(error), method: 'password' });
     }
@@ -247,6 +257,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
       const token = await signInWithEvent(request, reply, services, existing, user, event);
       return proceed(request, reply, details, await loadSessionState(services, token), { now: event.at });
     } catch (error) {
+      if (error instanceof StepwiseError) await recordSignInFailed(services, { method: 'webauthn', reason: error.code, ip: request.ip });
       return proceed(request, reply, details, existing, pageError(error));
     }
   });
@@ -267,6 +278,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
       const clientName = await clientNameOf(details);
       return {
         details, state, offered, challengeKey: `interaction:${details.uid}`,
+        ref: { surface: 'oidc', client: String(details.params.client_id), interaction: details.uid },
         // A sent code names the transaction too, so the message itself tells the payer what they approve.
         purpose: transactionPurpose(transaction?.details, clientName, services.config.authorizationDetails.types) ?? `confirm a sign-in to ${clientName}`,
       };
@@ -282,7 +294,7 @@ export function registerInteractionRoutes(app: FastifyInstance, services: Servic
     try {
       const event = await confirmTotpEnrollment(services, { user: state.user, factorId, code });
       await recordAuthentication(services, { user: state.user, event, sessionId: state.session.id, context: signInContext(request) });
-      return proceed(request, reply, details, await loadSessionState(services, state.token), { now: event.at });
+      return proceed(request, reply, details, await loadSessionState(services, state.token), { now: event.at, answered: 'totp' });
     } catch (error) {
       return proceed(request, reply, details, state, { ...pageError(error), method: 'totp' });
     }

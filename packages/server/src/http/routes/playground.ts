@@ -1,25 +1,16 @@
-import { decide, evaluatePolicy, SimpleError, StepwiseError, ValidationError } from '@stepwise/core';
+import { SimpleError, StepwiseError, ValidationError } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { matchedRules, requirementJson } from '../../policy/describe-decision.js';
-import { readGivenInput, sessionProof } from '../../policy/policy-input.js';
 import type { Services } from '../../services.js';
+import {
+  evaluatePlaygroundInput,
+  MAX_PLAYGROUND_INPUT as MAX_INPUT,
+  parsePlaygroundText,
+  playgroundResultJson as resultJson,
+  samplePlaygroundInput as sampleInput,
+} from '../admin/settings-playground.js';
 import { wantsHtml } from '../errors.js';
 import { renderPlaygroundPage, type PlaygroundResult } from '../pages/playground-page.js';
 import { FORM_RATE_LIMIT, sendPage } from './forms.js';
-
-/** The form field holding the pasted JSON is bounded like every other field. */
-const MAX_INPUT = 16 * 1024;
-
-function sampleInput(now: number): string {
-  return JSON.stringify({
-    action: 'transfer.create',
-    resource: { amount: 5000, payee: 'DE89370400440532013000' },
-    subject: { id: 'alice' },
-    context: { ip: '198.51.100.7' },
-    risk: { level: 'low', score: 0, codes: [] },
-    session: { acr: 'aal1', amr: ['pwd'], auth_time: now - 600 },
-  }, null, 2);
-}
 
 function isForm(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
@@ -33,29 +24,12 @@ function wantsJson(request: FastifyRequest): boolean {
 function pastedInput(request: FastifyRequest): { text: string; value: unknown } {
   if (!isForm(request)) return { text: JSON.stringify(request.body ?? null, null, 2), value: request.body };
   const text = (request.body as { input?: unknown } | undefined)?.input;
-  if (typeof text !== 'string' || text.trim() === '') throw new ValidationError('input', 'paste a policy input as JSON');
-  if (text.length > MAX_INPUT) throw new ValidationError('input', `must be at most ${MAX_INPUT} characters`);
-  try {
-    return { text, value: JSON.parse(text) as unknown };
-  } catch (error) {
-    throw new ValidationError('input', `is not JSON (${(error as Error).message})`);
-  }
+  if (typeof text !== 'string') throw new ValidationError('input', 'paste a policy input as JSON');
+  return { text, value: parsePlaygroundText(text) };
 }
 
 function evaluate(services: Services, raw: unknown): PlaygroundResult {
-  const { input, risk } = readGivenInput(raw, 'input');
-  const policy = services.policies.current();
-  const verdict = decide(evaluatePolicy(policy, input), risk, sessionProof(input.session), policy.levels, services.now());
-  return { decision: verdict.decision, requirement: verdict.requirement, rules: matchedRules(verdict), reasons: verdict.reasons };
-}
-
-function resultJson(result: PlaygroundResult): Record<string, unknown> {
-  return {
-    decision: result.decision,
-    requirement: requirementJson(result.requirement),
-    rules: result.rules,
-    reasons: result.reasons.map((reason) => ('requirement' in reason ? { ...reason, requirement: requirementJson(reason.requirement) } : reason)),
-  };
+  return evaluatePlaygroundInput(services.policies.current(), raw, services.now());
 }
 
 /**

@@ -1,5 +1,7 @@
-import { nextStep, SimpleError, type Requirement } from '@stepwise/core';
+import { nextStep, SimpleError, StepwiseError, type Requirement } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { recordSessionRevoked, recordSignInFailed, recordStepUpSatisfied } from '../../audit/events.js';
+import { readDeviceId } from '../device-cookie.js';
 import { changeRequirement } from '../../flows/sensitive-change.js';
 import { loadSessionState, type SessionState } from '../../flows/session-state.js';
 import type { Services } from '../../services.js';
@@ -64,6 +66,7 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
       await signInWithEvent(request, reply, services, await currentSession(request, services), user, event);
       return reply.redirect(returnTo, 303);
     } catch (error) {
+      if (error instanceof StepwiseError) await recordSignInFailed(services, { method: 'webauthn', reason: error.code, ip: request.ip });
       return sendFormAgain(request, reply, error, async (shown) => renderSignInPage({
         action: withReturnTo('/login', returnTo), csrfToken: reply.generateCsrf(), passkey: await passkeySignIn(returnTo), error: shown,
       }));
@@ -96,7 +99,10 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
 
   app.post('/logout', { config: FORM_RATE_LIMIT, preHandler: app.csrfProtection }, async (request, reply) => {
     const state = await currentSession(request, services);
-    if (state) await revokeSession(services.db, state.session.id, services.now());
+    if (state) {
+      await revokeSession(services.db, state.session.id, services.now());
+      await recordSessionRevoked(services, { subject: state.user.id, sessionId: state.session.id, via: 'logout', ip: request.ip, device: readDeviceId(request, services) });
+    }
     clearSessionCookie(reply, services);
     return reply.redirect('/', 303);
   });
@@ -116,7 +122,14 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
   async function showOrContinue(request: FastifyRequest, reply: FastifyReply, context: AccountStepUp, shown: Shown): Promise<FastifyReply> {
     const { state, returnTo } = context;
     const { requirement, step, offered } = judge(state, shown.now);
-    if (step.kind === 'met') return sendContinue(request, reply, shown, returnTo, state.user.username);
+    if (step.kind === 'met') {
+      if (shown.answered) {
+        await recordStepUpSatisfied(services, {
+          subject: state.user.id, requirement, method: shown.answered, ip: request.ip, device: readDeviceId(request, services), ref: context.ref,
+        });
+      }
+      return sendContinue(request, reply, shown, returnTo, state.user.username);
+    }
     if (shown.cause && !wantsHtml(request)) return sendError(request, reply, shown.cause);
     const selected = chooseMethod(offered, shown.method, state.user.preferredMethod);
     if (step.kind === 'unreachable' || selected === undefined) {
@@ -150,6 +163,7 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
     return {
       state, returnTo, requirement, offered,
       challengeKey: stepUpChallengeKey(state.session.id, services),
+      ref: { surface: 'account' },
       purpose: 'confirm a change to your Stepwise account',
     };
   }
@@ -168,7 +182,7 @@ export function registerSessionPages(app: FastifyInstance, services: Services): 
       const { password } = request.body as { password: string };
       const { token, at } = await signInWithPassword(request, reply, services, context.state, { username: context.state.user.username, password });
       const state = await loadSessionState(services, token);
-      return showOrContinue(request, reply, { ...context, state: state ?? context.state }, { now: at });
+      return showOrContinue(request, reply, { ...context, state: state ?? context.state }, { now: at, answered: 'password' });
     } catch (error) {
       return showOrContinue(request, reply, context, { ...pageError(error), method: 'password' });
     }

@@ -1,5 +1,6 @@
-import { SimpleError, StepwiseError, type AuthenticationEvent, type MethodId } from '@stepwise/core';
+import { InvalidCodeError, SimpleError, StepwiseError, type AuthenticationEvent, type MethodId } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { recordStepUpFailed, type StepUpRef } from '../../audit/events.js';
 import { sendOneTimeCode, verifyOneTimeCode } from '../../flows/one-time-codes.js';
 import { verifyRecoveryCode } from '../../flows/recovery-codes.js';
 import { loadSessionState, type SessionState } from '../../flows/session-state.js';
@@ -23,6 +24,8 @@ export interface StepUpContext {
   readonly offered: readonly MethodId[];
   /** Plain words for sent codes: "confirm a sign-in to Stepwise Bank". */
   readonly purpose: string;
+  /** What the audit log ties this step-up's events to. */
+  readonly ref: StepUpRef;
 }
 
 /** How the page is shown again after an answer. */
@@ -39,6 +42,8 @@ export interface Shown {
   readonly notice?: string | undefined;
   /** Show the notice on a page with a Continue link instead of moving on silently. */
   readonly pause?: boolean;
+  /** The method just verified in this step-up: when the surface finds the requirement met, it records `step_up_satisfied`. */
+  readonly answered?: MethodId | undefined;
 }
 
 /**
@@ -139,8 +144,14 @@ export function registerStepUpAnswers<C extends StepUpContext>(app: FastifyInsta
         // A recovery code is for a lost device: never the default next time.
         if (method !== 'recovery_code') await setPreferredMethod(services.db, state.user.id, method);
         const reloaded = await loadSessionState(services, state.token);
-        return surface.resume(request, reply, { ...context, state: reloaded ?? state }, { now: event.at, notice, pause: notice !== undefined });
+        return surface.resume(request, reply, { ...context, state: reloaded ?? state }, { now: event.at, notice, pause: notice !== undefined, answered: method });
       } catch (error) {
+        if (error instanceof StepwiseError) {
+          await recordStepUpFailed(services, {
+            subject: context.state.user.id, method, reason: error.code, ref: context.ref, ip: request.ip,
+            attemptsLeft: error instanceof InvalidCodeError ? error.attemptsLeft : undefined,
+          });
+        }
         return surface.resume(request, reply, context, { ...pageError(error), method });
       }
     });
