@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase, users, type Database } from '../src/index.js';
 import { countDecisionsPerDay, readDecisionFacts } from '../src/http/admin/insight-chart-queries.js';
-import { findDecisionRecord, listDecisionRecords } from '../src/http/admin/insight-decision-store.js';
+import { findDecisionRecord, listDecisionRecords } from '../src/storage/decision-reads.js';
 import { insertDecision } from '../src/storage/decisions.js';
 import { describeOnPostgres } from './support/postgres.js';
 

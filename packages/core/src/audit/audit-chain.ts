@@ -5,8 +5,35 @@ import type { AuditEventInput, AuditRecord } from './audit-event.js';
 /** The `prev_hash` of the first record: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The record's fields as hashed, in their stored (snake_case) names. */
-function hashedFields(record: Omit<AuditRecord, 'hash'>): Record<string, unknown> {
+/** A record's fields by their stored (snake_case) names, its `hash` aside. */
+export interface AuditRecordFields {
+  readonly seq: number;
+  readonly type: AuditRecord['type'];
+  readonly at: number;
+  readonly actor: string | null;
+  readonly subject: string | null;
+  readonly client: string | null;
+  readonly ip: string | null;
+  readonly device: string | null;
+  readonly requirement: AuditRecord['requirement'];
+  readonly rules: AuditRecord['rules'];
+  readonly signals: AuditRecord['signals'];
+  readonly outcome: string | null;
+  readonly details: AuditRecord['details'];
+  readonly prev_hash: string;
+}
+
+/**
+ * The fields {@link auditHash} covers, by their stored names: the shape of
+ * a stored row, an export line and a webhook record (each adds `hash`).
+ *
+ * @param record - a record, with or without its hash
+ * @example
+ * ```ts
+ * JSON.stringify({ ...auditRecordFields(record), hash: record.hash });
+ * ```
+ */
+export function auditRecordFields(record: Omit<AuditRecord, 'hash'>): AuditRecordFields {
   return {
     seq: record.seq,
     type: record.type,
@@ -38,7 +65,7 @@ function hashedFields(record: Omit<AuditRecord, 'hash'>): Record<string, unknown
  * ```
  */
 export function auditHash(record: Omit<AuditRecord, 'hash'>): string {
-  return createHash('sha256').update(canonicalJson(hashedFields(record)), 'utf8').digest('hex');
+  return createHash('sha256').update(canonicalJson(auditRecordFields(record)), 'utf8').digest('hex');
 }
 
 /**

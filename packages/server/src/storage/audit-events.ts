@@ -1,4 +1,4 @@
-import { chainEvents, type AuditEventInput, type AuditEventType, type AuditJson, type AuditRecord } from '@stepwise/core';
+import { auditRecordFields, chainEvents, type AuditEventInput, type AuditEventType, type AuditJson, type AuditRecord } from '@stepwise/core';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { AuditEventsTable } from './schema.js';
@@ -69,23 +69,17 @@ export async function appendAuditEventsWithin(trx: Db, dialect: 'sqlite' | 'post
   const select = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
   const head = await (dialect === 'postgres' ? select.forUpdate() : select).executeTakeFirstOrThrow();
   const { records, head: next } = chainEvents(head, events);
-  await trx.insertInto('audit_events').values(records.map((record) => ({
-    seq: record.seq,
-    type: record.type,
-    at: record.at,
-    actor: record.actor,
-    subject: record.subject,
-    client: record.client,
-    ip: record.ip,
-    device: record.device,
-    requirement: json(record.requirement),
-    rules: json(record.rules),
-    signals: json(record.signals),
-    outcome: record.outcome,
-    details: json(record.details),
-    prev_hash: record.prevHash,
-    hash: record.hash,
-  }))).execute();
+  await trx.insertInto('audit_events').values(records.map((record) => {
+    const fields = auditRecordFields(record);
+    return {
+      ...fields,
+      requirement: json(fields.requirement),
+      rules: json(fields.rules),
+      signals: json(fields.signals),
+      details: json(fields.details),
+      hash: record.hash,
+    };
+  })).execute();
   await trx.updateTable('audit_head').set({ seq: next.seq, hash: next.hash }).where('id', '=', 1).execute();
   return records;
 }

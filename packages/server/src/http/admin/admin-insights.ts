@@ -9,7 +9,7 @@ import { adminLayout, sendAdminPage } from './admin-layout.js';
 import { answersByMethod, dayWindow, decisionsPerDay, stepUpsByRule, topRiskSignals } from './insight-chart-data.js';
 import { countDecisionsPerDay, readAnswerFacts, readDecisionFacts } from './insight-chart-queries.js';
 import { chartsPage } from './insight-charts-view.js';
-import { DECISION_OUTCOMES, decisionStory, findDecisionChallenge, findDecisionRecord, listDecisionRecords, type DecisionOutcomeFilter } from './insight-decision-store.js';
+import { DECISION_OUTCOMES, decisionStory, findDecisionChallenge, findDecisionRecord, listDecisionRecords, type DecisionOutcomeFilter } from '../../storage/decision-reads.js';
 import { decisionExplorer, decisionList } from './insight-decision-views.js';
 
 const listQuery = {

@@ -4,7 +4,7 @@ import { html, type SafeHtml } from '../html.js';
 import { transactionSummary } from '../pages/transaction-summary.js';
 import { formatMillis, formatSeconds, pager } from './admin-format.js';
 import { requiringRules } from './insight-chart-data.js';
-import { DECISION_OUTCOMES, proofAmr, type ChallengeRecord, type DecisionRecord } from './insight-decision-store.js';
+import { DECISION_OUTCOMES, proofAmr, type ChallengeRecord, type DecisionRecord } from '../../storage/decision-reads.js';
 import { asDetails, asReasons, asRequirement, asRisk, inputOf, jsonBlock, requirementSummary } from './insight-decision-read.js';
 
 /** The decision list's filter as typed, for the form and the page links. */

@@ -1,9 +1,9 @@
 import type { AuditRecord, ProvenAssurance } from '@stepwise/core';
 import { sql } from 'kysely';
-import { listAuditEvents } from '../../storage/audit-events.js';
-import { findChallenge, type Challenge } from '../../storage/challenges.js';
-import type { Db } from '../../storage/database.js';
-import { normalizeUsername } from '../../storage/users.js';
+import { listAuditEvents } from './audit-events.js';
+import { findChallenge, type Challenge } from './challenges.js';
+import type { Db } from './database.js';
+import { normalizeUsername } from './users.js';
 
 /*
  * The decision explorer's reads: stored decisions with the names of their
