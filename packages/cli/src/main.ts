@@ -7,6 +7,7 @@ import { auditCommand } from './commands/audit.js';
 import { clientsCommand } from './commands/clients.js';
 import { InputFileError } from './commands/input-file.js';
 import { keysCommand } from './commands/keys.js';
+import { migrateCommand } from './commands/migrate.js';
 import { policyCommand, policyFromFile } from './commands/policy.js';
 import { serve } from './commands/serve.js';
 import { simulate } from './commands/simulate.js';
@@ -18,6 +19,7 @@ export const USAGE = `Usage: stepwise <command> [options]
 
 Commands:
   serve [--demo] [--port N]                 start the server
+  migrate                                   bring the database schema up to date and exit (run before rolling out nodes)
   users add <username> [--password P] [--email E] [--name N]
                                             create a user (a random password is printed if none is given)
   users list                                list users
@@ -29,8 +31,9 @@ Commands:
                                             register an OpenID Connect client (public + PKCE by default); --require-par
                                             refuses requests not pushed (PAR), the types limit the transactions it may bind
   clients list                              list clients
-  keys rotate                               add a new signing key; the old one stays published until its tokens expire
-  keys list                                 list signing keys
+  keys rotate                               add a signing key: published by every node at once, it signs from 3 minutes later;
+                                            the old one stays published until no node signs with it and its tokens expire
+  keys list                                 list signing keys: active, pending (published, not yet signing), retired
   apikeys create <name> [--return-to URL…]  create a decision API key (printed once) and where its challenges may return to
   apikeys list                              list API keys: name, id, created, last used, revoked
   apikeys revoke <name>                     revoke an API key at once
@@ -52,7 +55,7 @@ Environment: STEPWISE_ISSUER, STEPWISE_HOST, STEPWISE_PORT, STEPWISE_DATA_DIR, S
 STEPWISE_LOG_LEVEL, STEPWISE_DEMO, STEPWISE_DEMO_BANK_URL, STEPWISE_RESOURCES, STEPWISE_SECRET_KEYS,
 STEPWISE_WEBAUTHN_RP_ID, STEPWISE_WEBAUTHN_ORIGINS, STEPWISE_EMAIL_FROM, STEPWISE_SMTP_HOST, STEPWISE_SMTP_PORT,
 STEPWISE_SMTP_USER, STEPWISE_SMTP_PASSWORD, STEPWISE_SMS_WEBHOOK_URL, STEPWISE_SMS_WEBHOOK_SECRET, STEPWISE_OUTBOX,
-STEPWISE_AUDIT_WEBHOOK_URL, STEPWISE_AUDIT_WEBHOOK_SECRET, STEPWISE_CONFIG.`;
+STEPWISE_AUDIT_WEBHOOK_URL, STEPWISE_AUDIT_WEBHOOK_SECRET, STEPWISE_TRUST_PROXY, STEPWISE_CONFIG.`;
 
 /**
  * Runs the `stepwise` command line.
@@ -130,6 +133,9 @@ export async function main(argv: string[], output: Output = processOutput): Prom
             requirePar: values['require-par'], authorizationDetailsTypes: values['authorization-details-types'],
             knownDetailTypes: Object.keys(config.authorizationDetails.types),
           }, output);
+          return 0;
+        case 'migrate':
+          migrateCommand(database, config.databaseUrl, output);
           return 0;
         case 'keys':
           await keysCommand(config, database, rest, output);

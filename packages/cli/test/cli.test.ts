@@ -86,18 +86,19 @@ describe('stepwise CLI', () => {
     }
   });
 
-  test('keys rotate: the new key signs after restart, the old one stays published', async () => {
+  test('keys rotate: the new key is published at once and signs from its activation, no restart needed', async () => {
     const first = capture();
     await main(['keys', 'list'], first);
     assert.equal(first.lines.length, 1);
     const oldKid = first.lines[0]!.split('\t')[0]!;
     const rotated = capture();
     assert.equal(await main(['keys', 'rotate'], rotated), 0);
+    assert.match(rotated.lines.join('\n'), /no restart is needed/);
     const listed = capture();
     await main(['keys', 'list'], listed);
     assert.equal(listed.lines.length, 2);
-    assert.match(listed.lines.find((line) => line.startsWith(oldKid))!, /retired, published until/);
-    const newKid = listed.lines.find((line) => line.endsWith('active'))!.split('\t')[0]!;
+    assert.match(listed.lines.find((line) => line.startsWith(oldKid))!, /\tactive, retires \d{4}-/);
+    const newKid = listed.lines.find((line) => /\tpublished, signs from \d{4}-/.test(line))!.split('\t')[0]!;
 
     const port = await freePort();
     const run = await startServe(port, dataDir);

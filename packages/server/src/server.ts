@@ -10,8 +10,7 @@ import { SecretBox } from './crypto/secret-box.js';
 import { createMessenger } from './delivery/messenger.js';
 import { seedDemo } from './demo.js';
 import { buildApp } from './http/app.js';
-import { loadSigningKeys } from './keys/signing-keys.js';
-import { createTokenKeys } from './keys/token-keys.js';
+import { createKeyRing, type KeyRing } from './keys/key-ring.js';
 import { createProvider } from './oidc/provider.js';
 import { holdPolicy } from './policy/policy-holder.js';
 import { createRiskEngine } from './risk/create-risk-engine.js';
@@ -26,6 +25,8 @@ export interface StepwiseServer {
   readonly services: Services;
   readonly app: FastifyInstance;
   readonly database: Database;
+  /** This node's signing keys, reloaded from the database (a rotation needs no restart). */
+  readonly signingKeys: KeyRing;
   /** Listens on the configured host and port; resolves to the bound URL. */
   listen(): Promise<string>;
   /** Stops accepting requests, finishes those in flight, closes mail connections and the database. */
@@ -39,8 +40,9 @@ export interface CreateServerOptions {
 }
 
 /**
- * How long a retired signing key stays published: the longest lifetime of
- * a token it may have signed, plus a minute of clock skew.
+ * How long a retired signing key stays published once the last node has
+ * stopped signing with it (see keys/signing-keys.ts): the longest lifetime
+ * of a token it may have signed, plus a minute of clock skew.
  *
  * @param config - the configuration
  */
@@ -74,7 +76,7 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
   try {
     const { keys: secretKeys } = resolveSecretKeys(config);
     const box = new SecretBox(secretKeys);
-    const signingKeys = await loadSigningKeys(database.db, box, epochSeconds(), signingKeyGrace(config));
+    const signingKeys = await createKeyRing({ db: database.db, box, graceSeconds: signingKeyGrace(config), logger, now: epochSeconds });
     const services: Services = {
       config,
       db: database.db,
@@ -85,20 +87,23 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
       messenger,
       policies,
       risk: await createRiskEngine(config, database.db, logger),
-      tokenKeys: await createTokenKeys(signingKeys),
+      tokenKeys: signingKeys.tokenKeys,
       audit,
       now: epochSeconds,
     };
     if (config.demo) {
       await seedDemo(services);
     }
-    const provider = createProvider(services, signingKeys);
+    const provider = createProvider(services, signingKeys.keys());
+    signingKeys.attach(provider);
     const app = await buildApp(services, provider);
     webhook?.start();
+    signingKeys.start();
     return {
       services,
       app,
       database,
+      signingKeys,
       async listen() {
         await app.listen({ host: config.host, port: config.port });
         const address = app.server.address();
@@ -106,6 +111,7 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
         return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       },
       async close() {
+        signingKeys.close();
         await app.close();
         policies.close();
         await services.audit.flush();

@@ -29,6 +29,7 @@ void describe('loadConfig', () => {
       resources: [],
       secretKeys: null,
       cookieSecure: true,
+      trustProxy: false,
       levels: [...DEFAULT_LEVELS],
       tokens: { accessTokenTtl: 600, idTokenTtl: 600, refreshTokenTtl: 14 * 86_400, sessionTtl: 30 * 86_400 },
       stepUp: { whenUnenrolled: 'enroll', maxAttemptsPerChallenge: 5, accountMaxFailures: 10, accountWindowSeconds: 900, ipMaxFailures: 50 },

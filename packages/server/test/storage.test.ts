@@ -50,6 +50,8 @@ function repositorySuite(name: string, open: () => Promise<Database>, cleanup?: 
       await assert.rejects(users.createUser(db, { username: user.username.toUpperCase(), passwordHash: 'x' }), code('ERR_USER_EXISTS'));
       await assert.rejects(users.createUser(db, { username: ' \u3000', passwordHash: 'x' }), code('ERR_VALIDATION'));
       assert.equal(users.normalizeUsername(' ＢＯＢ '), 'bob');
+      // PostgreSQL text cannot hold NUL: such a name is unknown, not a failed query.
+      assert.equal(await users.findUserByUsername(db, `${name}\u0000`), undefined);
     });
 
     test('users: listing, disabling, password change', async () => {
@@ -173,7 +175,10 @@ function repositorySuite(name: string, open: () => Promise<Database>, cleanup?: 
       await keys.retireSigningKey(db, `${prefix}-old`, base + 20);
       await keys.retireSigningKey(db, `${prefix}-old`, base + 30);
       const old = mine(await keys.listSigningKeys(db)).find((k) => k.kid.endsWith('-old'));
-      assert.deepEqual(old, { ...key('old', base), retiredAt: base + 20 });
+      assert.deepEqual(old, { ...key('old', base), retiredAt: base + 20, activatesAt: base, lastSignedAt: null });
+      await keys.recordKeySigning(db, `${prefix}-old`, base + 40);
+      await keys.recordKeySigning(db, `${prefix}-old`, base + 35);
+      assert.equal(mine(await keys.listSigningKeys(db)).find((k) => k.kid.endsWith('-old'))?.lastSignedAt, base + 40, 'a report never moves the time back');
       await keys.deleteSigningKey(db, `${prefix}-old`);
       assert.equal(mine(await keys.listSigningKeys(db)).length, 2);
     });

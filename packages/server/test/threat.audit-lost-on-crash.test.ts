@@ -15,6 +15,7 @@ import { auditHead, readAuditEvents } from '../src/storage/audit-events.js';
 import { createFactor } from '../src/storage/factors.js';
 import { runCli, spawnCli } from './support/cli-process.js';
 import { freePort } from './support/free-port.js';
+import { testDatabaseFor } from './support/test-database.js';
 
 const USERS = 300;
 const WORKERS = 12;
@@ -35,16 +36,22 @@ async function waitUntilUp(issuer: string, deadline: number): Promise<void> {
   }
 }
 
-test('step-ups confirmed before a kill -9 are all in the log, once each, and the chain holds', { timeout: 60_000 }, async () => {
+test('step-ups confirmed before a kill -9 are all in the log, once each, and the chain holds', { timeout: 60_000 }, async (t) => {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const env = { STEPWISE_DATA_DIR: dir, STEPWISE_HOST: '127.0.0.1', STEPWISE_PORT: String(port), STEPWISE_ISSUER: issuer };
+  // SQLite in the data folder, or a schema of its own on the PostgreSQL pass.
+  const store = await testDatabaseFor(dir);
+  t.after(() => store.drop());
+  const env = {
+    STEPWISE_DATA_DIR: dir, STEPWISE_HOST: '127.0.0.1', STEPWISE_PORT: String(port), STEPWISE_ISSUER: issuer,
+    ...(store.url === undefined ? {} : { STEPWISE_DATABASE_URL: store.url }),
+  };
   const created = await runCli(['apikeys', 'create', 'crash-test'], env);
   const key = /^key: (\S+)/m.exec(created.stdout)?.[1];
   assert.ok(key, created.stdout + created.stderr);
 
   // Users with an authenticator app each, seeded through storage so each code is used once.
-  const config = loadConfig({ file: null, env: {}, overrides: { data_dir: dir } });
+  const config = loadConfig({ file: null, env: {}, overrides: { data_dir: dir, ...(store.url === undefined ? {} : { database_url: store.url }) } });
   const box = new SecretBox(resolveSecretKeys(config).keys);
   const database = await openDatabase(config.databaseUrl);
   const people: Array<{ id: string; secret: string }> = [];

@@ -54,6 +54,7 @@ export const CONFIG_ENV_VARS = {
   STEPWISE_AUDIT_WEBHOOK_URL: 'audit.webhook.url',
   STEPWISE_AUDIT_WEBHOOK_SECRET: 'audit.webhook.secret',
   STEPWISE_OUTBOX: 'outbox',
+  STEPWISE_TRUST_PROXY: 'trust_proxy',
 } as const satisfies Record<string, string>;
 
 /** Environment values that are comma-separated lists. */
@@ -273,6 +274,7 @@ export function loadConfig(options: LoadConfigOptions = {}): StepwiseConfig {
     demoBankUrl,
     secretKeys,
     cookieSecure: raw.cookies?.secure ?? (issuerUrl.protocol === 'https:' || issuerUrl.hostname === 'localhost'),
+    trustProxy: raw.trust_proxy ?? false,
     resources: [...new Set([...(raw.resources ?? []), ...(demo ? [`${demoBankUrl}/api`] : [])])],
     levels,
     tokens: {

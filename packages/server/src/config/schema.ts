@@ -4,6 +4,7 @@ import type { CompiledPolicy, LevelDefinition } from '@stepwise/core';
 import type { SecretKey } from '../crypto/secret-box.js';
 import { auditSchema, type AuditConfig } from './audit-schema.js';
 import { authorizationDetailsSchema, type AuthorizationDetailsConfig } from './authorization-details-schema.js';
+import { trustProxySchema, type TrustProxy } from './trust-proxy-schema.js';
 import { decisionsSchema, riskSchema, type DecisionsConfig, type RiskConfig } from './policy-schema.js';
 
 /** Log levels pino knows, plus `silent`. */
@@ -36,6 +37,8 @@ export interface StepwiseConfig {
   secretKeys: SecretKey[] | null;
   /** Whether cookies carry `Secure`. */
   cookieSecure: boolean;
+  /** Proxies whose `X-Forwarded-For` gives the client's address (`trust_proxy`; default `false`). */
+  trustProxy: TrustProxy;
   /** Assurance levels, already checked by `LevelSet`. */
   levels: LevelDefinition[];
   /**
@@ -253,6 +256,7 @@ export const rawConfigSchema = section({
   demo_bank_url: issuer().optional(),
   secret_keys: text('must be a string "<id>:<base64>,…"').optional(),
   cookies: section({ secure: boolean().optional() }).optional(),
+  trust_proxy: trustProxySchema.optional(),
   resources: z
     .array(resourceUri(), { error: (issue) => `must be a list of URLs, got ${describeValue(issue.input)}` })
     .optional(),

@@ -5,10 +5,12 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
+import { fastifyTrustProxy } from '../config/trust-proxy-schema.js';
 import type { Services } from '../services.js';
 import { registerAssets } from './assets.js';
 import { installErrorHandling } from './errors.js';
 import { mountProvider } from './oidc-mount.js';
+import { databaseRateLimitStore } from './rate-limit-store.js';
 import { renderHomePage } from './pages/home-page.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAccountContactRoutes } from './routes/account-contacts.js';
@@ -26,7 +28,8 @@ import { currentSession } from './session-cookie.js';
 
 /**
  * Builds the HTTP application: security headers, cookies, CSRF, rate limits
- * on form posts, our pages, and oidc-provider's protocol routes.
+ * on form posts (counted in the database, so across nodes), our pages, and
+ * oidc-provider's protocol routes.
  *
  * @param services - shared services
  * @param provider - the oidc-provider instance
@@ -40,7 +43,7 @@ export async function buildApp(services: Services, provider: Provider): Promise<
   const app: FastifyInstance = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: fastifyTrustProxy(services.config.trustProxy),
   });
   installErrorHandling(app);
   await app.register(fastifyCookie);
@@ -61,7 +64,8 @@ export async function buildApp(services: Services, provider: Provider): Promise<
     cookieKey: 'stepwise_csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: services.config.cookieSecure, signed: false },
   });
-  await app.register(fastifyRateLimit, { global: false });
+  // Counted in the database, so the limits hold across every node.
+  await app.register(fastifyRateLimit, { global: false, store: databaseRateLimitStore(services) });
 
   registerMetrics(app, services);
   registerAssets(app);

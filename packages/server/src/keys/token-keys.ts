@@ -3,6 +3,8 @@ import { SIGNING_ALG, type LoadedSigningKey } from './signing-keys.js';
 
 /** Signs and verifies Stepwise's own JWTs (step-up receipts) with the keys oidc-provider publishes. */
 export interface TokenKeys {
+  /** The id of the key that signs now. */
+  signingKid(): string;
   /**
    * Signs claims with the active key.
    *
@@ -43,6 +45,7 @@ export async function createTokenKeys(keys: readonly LoadedSigningKey[]): Promis
   const privateKey = await importJWK(active.jwk, SIGNING_ALG);
   const keySet = createLocalJWKSet({ keys: keys.map((key) => publicPart(key.jwk)) });
   return {
+    signingKid: () => active.kid,
     sign: (claims, typ) => new SignJWT(claims).setProtectedHeader({ alg: SIGNING_ALG, kid: active.kid, typ }).sign(privateKey),
     async verify(token, options) {
       const { payload, protectedHeader } = await jwtVerify(token, keySet, { algorithms: [SIGNING_ALG], ...options });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { SimpleError } from '@stepwise/core';
@@ -149,6 +149,27 @@ const provider: MigrationProvider = {
 };
 
 /**
+ * The migrator of a database. On PostgreSQL its bookkeeping tables are
+ * looked for in the schema the connection works in (the first of its
+ * search_path): left to itself, Kysely takes a `kysely_migration` table in
+ * any schema of the database for its own, so a second Stepwise (or any
+ * Kysely application) in another schema made this one skip creating its
+ * tables and fail.
+ *
+ * @param db - the database to migrate
+ * @example
+ * ```ts
+ * const { error } = await (await createMigrator(db)).migrateTo('0003_decisions');
+ * ```
+ */
+export async function createMigrator(db: Db): Promise<Migrator> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return new Migrator({ db, provider });
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  return new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+}
+
+/**
  * Runs every migration not yet applied. Kysely holds a lock while it runs,
  * so several server processes may start at once against one PostgreSQL.
  *
@@ -160,8 +181,7 @@ const provider: MigrationProvider = {
  * ```
  */
 export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider });
-  const { error } = await migrator.migrateToLatest();
+  const { error } = await (await createMigrator(db)).migrateToLatest();
   if (error !== undefined) throw error;
 }
 

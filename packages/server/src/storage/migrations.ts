@@ -2,6 +2,8 @@ import type { Kysely, Migration } from 'kysely';
 import { decisionsMigration } from './migration-0003-decisions.js';
 import { transactionsMigration } from './migration-0004-transactions.js';
 import { auditMigration } from './migration-0005-audit.js';
+import { rateLimitsMigration } from './migration-0006-rate-limits.js';
+import { keyActivationMigration } from './migration-0007-key-activation.js';
 
 /*
  * Migrations use only the portable subset of Kysely's schema builder, so the
@@ -213,4 +215,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003_decisions': decisionsMigration,
   '0004_transactions': transactionsMigration,
   '0005_audit': auditMigration,
+  '0006_rate_limits': rateLimitsMigration,
+  '0007_key_activation': keyActivationMigration,
 };

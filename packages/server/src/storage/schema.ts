@@ -77,6 +77,10 @@ export interface SigningKeysTable {
   public_jwk: string;
   created_at: number;
   retired_at: number | null;
+  /** From when the key may sign (migration 0007; `null` only on rows it has not backfilled). */
+  activates_at: number | null;
+  /** The latest time a node reported signing with the key. */
+  last_signed_at: number | null;
 }
 
 /** `clients`: OpenID Connect client registrations, metadata as JSON text. */
@@ -189,6 +193,16 @@ export interface DatabaseSchema {
   audit_head: AuditHeadTable;
   audit_cursors: AuditCursorsTable;
   admins: AdminsTable;
+  rate_limits: RateLimitsTable;
+}
+
+/** `rate_limits`: HTTP request counters in fixed windows, shared by every node. */
+export interface RateLimitsTable {
+  /** The route and the caller, e.g. `POST /interaction/:uid/password 203.0.113.7`. */
+  key: string;
+  hits: number;
+  /** When the window ends, epoch milliseconds. */
+  resets_at: number;
 }
 
 /** `admins`: users who may use the admin console. */

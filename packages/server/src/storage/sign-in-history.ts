@@ -59,7 +59,7 @@ export async function addSignIn(db: Db, userId: string, entry: SignInEntry): Pro
 }
 
 /**
- * A user's sign-ins, newest first.
+ * A user's sign-ins, newest first; those of one second in no set order.
  *
  * @param db - database
  * @param userId - whose

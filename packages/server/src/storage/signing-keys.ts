@@ -10,10 +10,15 @@ export interface SigningKeyRecord {
   privateJwk: string;
   publicJwk: Record<string, unknown>;
   createdAt: number;
+  /** When the key stops (or stopped) signing; may lie in the future, when its successor activates. */
   retiredAt: number | null;
+  /** From when the key may sign; before that it is only published. Default: `createdAt`. */
+  activatesAt?: number;
+  /** The latest time a node reported signing with it; `null` before any did. */
+  lastSignedAt?: number | null;
 }
 
-function toKey(row: Selectable<SigningKeysTable>): SigningKeyRecord {
+function toKey(row: Selectable<SigningKeysTable>): Required<SigningKeyRecord> {
   return {
     kid: row.kid,
     alg: row.alg,
@@ -21,6 +26,8 @@ function toKey(row: Selectable<SigningKeysTable>): SigningKeyRecord {
     publicJwk: JSON.parse(row.public_jwk) as Record<string, unknown>,
     createdAt: row.created_at,
     retiredAt: row.retired_at,
+    activatesAt: row.activates_at ?? row.created_at,
+    lastSignedAt: row.last_signed_at,
   };
 }
 
@@ -44,6 +51,8 @@ export async function insertSigningKey(db: Db, record: SigningKeyRecord): Promis
       public_jwk: JSON.stringify(record.publicJwk),
       created_at: record.createdAt,
       retired_at: record.retiredAt,
+      activates_at: record.activatesAt ?? record.createdAt,
+      last_signed_at: record.lastSignedAt ?? null,
     })
     .execute();
 }
@@ -52,22 +61,51 @@ export async function insertSigningKey(db: Db, record: SigningKeyRecord): Promis
  * Every signing key, newest first (then by kid, so the order is stable).
  *
  * @param db - database
+ * @example
+ * ```ts
+ * const [newest] = await listSigningKeys(db);
+ * ```
  */
-export async function listSigningKeys(db: Db): Promise<SigningKeyRecord[]> {
+export async function listSigningKeys(db: Db): Promise<Required<SigningKeyRecord>[]> {
   const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
   return rows.map(toKey);
 }
 
 /**
- * Stops signing with a key; it still verifies tokens already issued.
- * Retiring twice keeps the first time.
+ * Sets when a key stops signing (now, or when its successor activates); it
+ * still verifies tokens already issued. Retiring twice keeps the first time.
  *
  * @param db - database
  * @param kid - key id
  * @param at - seconds
+ * @example
+ * ```ts
+ * await retireSigningKey(db, oldKid, successorActivatesAt);
+ * ```
  */
 export async function retireSigningKey(db: Db, kid: string, at: number): Promise<void> {
   await db.updateTable('signing_keys').set({ retired_at: at }).where('kid', '=', kid).where('retired_at', 'is', null).execute();
+}
+
+/**
+ * Records that a node signs with a key as of `at`. The time only moves
+ * forward, so the row holds the latest report of every node.
+ *
+ * @param db - database
+ * @param kid - key id
+ * @param at - seconds
+ * @example
+ * ```ts
+ * await recordKeySigning(db, signer.kid, now);
+ * ```
+ */
+export async function recordKeySigning(db: Db, kid: string, at: number): Promise<void> {
+  await db
+    .updateTable('signing_keys')
+    .set({ last_signed_at: at })
+    .where('kid', '=', kid)
+    .where((eb) => eb.or([eb('last_signed_at', 'is', null), eb('last_signed_at', '<', at)]))
+    .execute();
 }
 
 /**
@@ -75,6 +113,10 @@ export async function retireSigningKey(db: Db, kid: string, at: number): Promise
  *
  * @param db - database
  * @param kid - key id
+ * @example
+ * ```ts
+ * await deleteSigningKey(db, expiredKid);
+ * ```
  */
 export async function deleteSigningKey(db: Db, kid: string): Promise<void> {
   await db.deleteFrom('signing_keys').where('kid', '=', kid).execute();

@@ -24,7 +24,10 @@ export interface User {
 /**
  * The form of a username that is stored and compared. NFKC folds look-alike
  * compatibility characters (full-width letters, ligatures) so that two
- * visually identical names cannot be two accounts.
+ * visually identical names cannot be two accounts. A NUL character, which
+ * PostgreSQL text cannot hold (the query fails), becomes U+FFFD: the name
+ * stays distinct from every name without it, and is simply unknown, on
+ * both engines.
  *
  * @param username - as typed
  * @example
@@ -33,7 +36,7 @@ export interface User {
  * ```
  */
 export function normalizeUsername(username: string): string {
-  return username.normalize('NFKC').trim().toLowerCase();
+  return username.normalize('NFKC').trim().toLowerCase().replaceAll('\u0000', '\uFFFD');
 }
 
 function toUser(row: Selectable<UsersTable>): User {

@@ -1,5 +1,6 @@
 // Starts a real Stepwise server on a free loopback port with its own data
-// folder, and drives it with openid-client as a real relying party.
+// folder (and, when the run is on PostgreSQL, its own schema: see
+// test-database.ts), and drives it with openid-client as a real relying party.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { clients, createServer, epochSeconds, loadConfig, type StepwiseServer } 
 import type { StepwiseYaml } from '../../src/config/load.js';
 import { Browser, type Page } from './browser.js';
 import { freePort } from './free-port.js';
+import { testDatabaseFor } from './test-database.js';
 
 /** The test relying party's client id and redirect URI (another origin, so the browser stops there). */
 export const RP_CLIENT_ID = 'test-rp';
@@ -23,15 +25,18 @@ export interface TestServer {
   readonly server: StepwiseServer;
   /** Stops it; the data folder is kept until {@link TestServer.destroy}. */
   close(): Promise<void>;
-  /** Stops it and deletes its data folder. */
+  /** Stops it and deletes its data folder (and its PostgreSQL schema). */
   destroy(): Promise<void>;
 }
 
 /**
- * Starts a server with the demo user, a test client and silent logs.
+ * Starts a server with the demo user, a test client and silent logs, on
+ * SQLite or, under `STEPWISE_TEST_DATABASE=postgres`, on a fresh schema of
+ * the PostgreSQL at `STEPWISE_TEST_POSTGRES_URL` (a `database_url` override wins).
  *
- * @param options - reuse a data folder and port (restart tests), override settings,
- *   or pass a logger to read what the server logs
+ * @param options - reuse a data folder and port (restart tests; the same
+ *   folder finds the same database), override settings, or pass a logger to
+ *   read what the server logs
  */
 export async function startTestServer(
   options: { dataDir?: string; port?: number; overrides?: Partial<StepwiseYaml>; logger?: Logger } = {},
@@ -39,12 +44,26 @@ export async function startTestServer(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'stepwise-test-'));
   const port = options.port ?? (await freePort());
   const issuer = options.overrides?.issuer ?? `http://127.0.0.1:${port}`;
+  const database = options.overrides?.database_url === undefined ? await testDatabaseFor(dataDir) : { url: undefined, drop: async () => {} };
   const config = loadConfig({
     file: null,
     env: {},
-    overrides: { issuer, host: '127.0.0.1', port, data_dir: dataDir, demo: true, log_level: 'silent', ...options.overrides },
+    overrides: {
+      issuer, host: '127.0.0.1', port, data_dir: dataDir, demo: true, log_level: 'silent',
+      ...(database.url === undefined ? {} : { database_url: database.url }),
+      ...options.overrides,
+    },
   });
-  const server = await createServer(config, options.logger ? { logger: options.logger } : {});
+  let server: StepwiseServer;
+  try {
+    server = await createServer(config, options.logger ? { logger: options.logger } : {});
+  } catch (error) {
+    if (!options.dataDir) {
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    throw error;
+  }
   await clients.upsertClient(server.database.db, {
     client_id: RP_CLIENT_ID,
     client_name: 'Test RP',
@@ -67,6 +86,7 @@ export async function startTestServer(
     close,
     async destroy() {
       await close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

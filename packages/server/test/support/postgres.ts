@@ -227,6 +227,76 @@ export async function startTemporaryPostgres(): Promise<TemporaryPostgres> {
   }
 }
 
+/** A schema of its own on a PostgreSQL server, for one test database. */
+export interface TestSchema {
+  readonly name: string;
+  /** The server URL with `options=-c search_path=<name>`: every connection opened with it lands in the schema. */
+  readonly url: string;
+  /** Drops the schema and everything in it. Safe to call twice. */
+  drop(): Promise<void>;
+}
+
+async function runAdminQuery(serverUrl: string, query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The URL of an existing schema on a server: what a second node, or a
+ * restarted one, opens to find the first one's data.
+ *
+ * @param serverUrl - the PostgreSQL server and database
+ * @param name - the schema
+ */
+export function schemaUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return url.toString();
+}
+
+/**
+ * Creates a fresh, uniquely named schema on a PostgreSQL server.
+ *
+ * @param serverUrl - the PostgreSQL server and database, such as {@link TemporaryPostgres.url}
+ * @example
+ * ```ts
+ * const schema = await createTestSchema(process.env.STEPWISE_TEST_POSTGRES_URL!);
+ * const database = await openDatabase(schema.url);
+ * ```
+ */
+export async function createTestSchema(serverUrl: string): Promise<TestSchema> {
+  const name = `stepwise_test_${randomUUID().replaceAll('-', '')}`;
+  await runAdminQuery(serverUrl, `create schema ${name}`);
+  return dropperFor(serverUrl, name);
+}
+
+/**
+ * A handle on a schema {@link createTestSchema} made, known by its URL, so
+ * whoever holds the URL can drop it.
+ *
+ * @param url - a {@link TestSchema.url}
+ */
+export function testSchemaAt(url: string): TestSchema {
+  const parsed = new URL(url);
+  const name = /search_path=(\w+)/.exec(parsed.searchParams.get('options') ?? '')?.[1];
+  if (!name) throw new Error(`not a test schema URL: ${url}`);
+  parsed.searchParams.delete('options');
+  return dropperFor(parsed.toString(), name);
+}
+
+function dropperFor(serverUrl: string, name: string): TestSchema {
+  return {
+    name,
+    url: schemaUrl(serverUrl, name),
+    drop: () => runAdminQuery(serverUrl, `drop schema if exists ${name} cascade`),
+  };
+}
+
 /**
  * A describe block on PostgreSQL: the server `STEPWISE_TEST_POSTGRES_URL`
  * names, or a temporary one started for the block; each `open()` gets a
@@ -243,16 +313,7 @@ export function describeOnPostgres(
   describe(name, () => {
     let server: TemporaryPostgres | undefined;
     let postgresUrl = '';
-    let schema = '';
-    const admin = async (query: string) => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      try {
-        await client.query(query);
-      } finally {
-        await client.end();
-      }
-    };
+    let schema: TestSchema | undefined;
     before(async () => {
       postgresUrl = process.env.STEPWISE_TEST_POSTGRES_URL ?? '';
       if (!postgresUrl) {
@@ -261,22 +322,21 @@ export function describeOnPostgres(
       }
     });
     after(async () => { await server?.stop(); });
+    const current = () => {
+      if (!schema) throw new Error('open() a schema first');
+      return schema;
+    };
     body({
       async open() {
-        schema = `stepwise_test_${randomUUID().replaceAll('-', '')}`;
-        await admin(`create schema ${schema}`);
-        const url = new URL(postgresUrl);
-        url.searchParams.set('options', `-c search_path=${schema}`);
-        return openDatabase(url.toString());
+        schema = await createTestSchema(postgresUrl);
+        return openDatabase(schema.url);
       },
       async drop() {
-        await admin(`drop schema ${schema} cascade`);
+        await current().drop();
       },
       /** Another handle on the schema `open()` created last: a second server node on the same database. */
       async openAgain() {
-        const url = new URL(postgresUrl);
-        url.searchParams.set('options', `-c search_path=${schema}`);
-        return openDatabase(url.toString());
+        return openDatabase(current().url);
       },
     });
   });

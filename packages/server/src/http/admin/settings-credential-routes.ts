@@ -1,7 +1,5 @@
 import { StepwiseError, type AuditJson } from '@stepwise/core';
-import { decodeProtectedHeader } from 'jose';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { TokenKeys } from '../../keys/token-keys.js';
 import { rotateSigningKey } from '../../keys/signing-keys.js';
 import type { Services } from '../../services.js';
 import { createApiKey, listApiKeys, revokeApiKey, type CreatedApiKey } from '../../storage/api-keys.js';
@@ -24,21 +22,9 @@ const doneQuery = { type: 'object', properties: { done: { type: 'string', maxLen
 
 /** Notices after a redirect, by `?done=`; anything else shows none. */
 const NOTICES: Readonly<Record<string, string>> = {
-  rotated: 'A new signing key was created and the previous one retired. Restart every node to sign with it.',
+  rotated: 'A new signing key was created: every node publishes it within two minutes and signs with it from its activation; the previous one retires then.',
   revoked: 'The API key was revoked: its next call is refused, on every node.',
 };
-
-/** The key each process signs with is fixed when it starts; read once from the header of a token it signs (never sent anywhere). */
-const SIGNING_KIDS = new WeakMap<TokenKeys, Promise<string | undefined>>();
-
-function signingKidOf(tokenKeys: TokenKeys): Promise<string | undefined> {
-  let kid = SIGNING_KIDS.get(tokenKeys);
-  if (!kid) {
-    kid = tokenKeys.sign({}, 'stepwise-kid-probe+jwt').then((jwt) => decodeProtectedHeader(jwt).kid);
-    SIGNING_KIDS.set(tokenKeys, kid);
-  }
-  return kid;
-}
 
 function signingKeyGrace(services: Services): number {
   // As server.ts's signingKeyGrace: the longest lifetime of a token a key may have signed, plus a minute of skew.
@@ -83,7 +69,7 @@ export function registerCredentialPages(app: FastifyInstance, services: Services
     const keys = (await listSigningKeys(services.db)).map(({ kid, alg, createdAt, retiredAt }) => ({ kid, alg, createdAt, retiredAt }));
     const { done } = request.query as { done?: string };
     return sendAdminPage(reply, adminLayout({ title: 'Signing keys', section: 'keys', admin: admin.username }, keysPage({
-      keys, graceSeconds: signingKeyGrace(services), signingKid: await signingKidOf(services.tokenKeys), csrfToken: admin.csrfToken,
+      keys, graceSeconds: signingKeyGrace(services), signingKid: services.tokenKeys.signingKid(), csrfToken: admin.csrfToken,
       notice: done === 'rotated' ? NOTICES.rotated : undefined,
     })));
   });
