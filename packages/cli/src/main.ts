@@ -135,7 +135,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
           }, output);
           return 0;
         case 'migrate':
-          migrateCommand(database, config.databaseUrl, output);
+          await migrateCommand(config, database, output);
           return 0;
         case 'keys':
           await keysCommand(config, database, rest, output);

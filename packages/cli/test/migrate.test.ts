@@ -28,8 +28,19 @@ test('migrate creates the schema on SQLite, then finds it up to date', async () 
     assert.deepEqual(applied.map((row) => row.name), Object.keys(MIGRATIONS).sort());
     const columns = (sqlite.prepare('pragma table_info(signing_keys)').all() as { name: string }[]).map((c) => c.name);
     assert.ok(columns.includes('activates_at') && columns.includes('last_signed_at'));
+    // The first signing key exists before any node starts, so nodes started together share it.
+    const keys = sqlite.prepare('select kid from signing_keys').all() as { kid: string }[];
+    assert.equal(keys.length, 1);
+    assert.match(output.text(), new RegExp(`signing key ${keys[0]!.kid} in force`));
   } finally {
     sqlite.close();
   }
-  assert.equal(await main(['migrate'], capture()), 0, 'running it again is harmless');
+  const again = capture();
+  assert.equal(await main(['migrate'], again), 0, 'running it again is harmless');
+  const sqliteAgain = new BetterSqlite3(file, { readonly: true });
+  try {
+    assert.equal((sqliteAgain.prepare('select count(*) as n from signing_keys').get() as { n: number }).n, 1, 'and creates no second key');
+  } finally {
+    sqliteAgain.close();
+  }
 });
