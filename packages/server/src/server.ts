@@ -2,6 +2,7 @@ import { LevelSet } from '@stepwise/core';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createAuditLog } from './audit/audit-log.js';
+import { signingKeyGrace } from './keys/signing-keys.js';
 import { createAuditWebhook } from './audit/audit-webhook.js';
 import { recordPolicyReloaded } from './audit/events.js';
 import { LOG_REDACT } from './logging/log-redaction.js';
@@ -20,6 +21,8 @@ import { openDatabase, type Database } from './storage/database.js';
 
 export { LOG_REDACT } from './logging/log-redaction.js';
 
+export { signingKeyGrace } from './keys/signing-keys.js';
+
 /** A running (or ready to run) Stepwise server. */
 export interface StepwiseServer {
   readonly services: Services;
@@ -37,17 +40,6 @@ export interface StepwiseServer {
 export interface CreateServerOptions {
   /** A logger to use instead of a new pino instance. */
   readonly logger?: Logger;
-}
-
-/**
- * How long a retired signing key stays published once the last node has
- * stopped signing with it (see keys/signing-keys.ts): the longest lifetime
- * of a token it may have signed, plus a minute of clock skew.
- *
- * @param config - the configuration
- */
-export function signingKeyGrace(config: StepwiseConfig): number {
-  return Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl) + 60;
 }
 
 /**

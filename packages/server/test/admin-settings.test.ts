@@ -101,14 +101,13 @@ describe('admin settings', () => {
     }
   });
 
-  test('signing keys: listed without key material; Rotate adds a key, retires the old one, and is audited', async () => {
+  test('signing keys: listed without key material; Rotate publishes a new key ahead of its activation, retires the old one then, and is audited', async () => {
     const before = await listSigningKeys(server.server.database.db);
     assert.equal(before.length, 1);
     const keys = await page('/admin/keys');
     assert.match(keys.body, new RegExp(`<tr data-kid="${before[0]!.kid}"><td><code>${before[0]!.kid}</code> <span class="tag" data-signing>signs here</span>`));
     assert.match(keys.body, /data-state="active"/);
     assert.doesNotMatch(keys.body, /"d"|private/i);
-    assert.doesNotMatch(keys.body, /data-restart-needed/);
 
     const rotated = await post('/admin/keys', '/admin/keys/rotate', {});
     assert.equal(rotated.status, 200);
@@ -117,8 +116,10 @@ describe('admin settings', () => {
     assert.equal(after.length, 2);
     const fresh = after.find((key) => key.retiredAt === null)!;
     assert.notEqual(fresh.kid, before[0]!.kid);
-    assert.match(rotated.body, new RegExp(`<tr data-kid="${before[0]!.kid}">[\\s\\S]*?data-state="retired"`));
-    assert.match(rotated.body, /data-restart-needed/);
+    // The new key is published ahead of its activation; the old one keeps signing until then, and no node needs a restart.
+    assert.match(rotated.body, new RegExp(`<tr data-kid="${fresh.kid}">[\\s\\S]*?data-state="pending"[^<]*</span> <span class="muted">signs from `));
+    assert.match(rotated.body, new RegExp(`<tr data-kid="${before[0]!.kid}"><td><code>${before[0]!.kid}</code> <span class="tag" data-signing>signs here</span>[\\s\\S]*?data-state="active"[^<]*</span> <span class="muted">retires `));
+    assert.doesNotMatch(rotated.body, /data-restart-needed|restart every node/);
     assert.match(rotated.body, /<p class="notice" role="status">A new signing key was created/);
     const [event] = await adminActions(server);
     assert.equal(event!.actor, 'admin:root-admin');

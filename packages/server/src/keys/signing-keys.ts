@@ -1,3 +1,4 @@
+import type { StepwiseConfig } from '../config/schema.js';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db } from '../storage/database.js';
@@ -195,4 +196,15 @@ export async function loadSigningKeys(
     });
   }
   return loaded.sort((a, b) => Number(b.active) - Number(a.active));
+}
+
+/**
+ * How long a retired signing key stays published once the last node has
+ * stopped signing with it : the longest lifetime
+ * of a token it may have signed, plus a minute of clock skew.
+ *
+ * @param config - the configuration
+ */
+export function signingKeyGrace(config: StepwiseConfig): number {
+  return Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl) + 60;
 }

@@ -1,10 +1,9 @@
 import { StepwiseError, type AuditJson } from '@stepwise/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { rotateSigningKey } from '../../keys/signing-keys.js';
+import { loadSigningKeys, rotateSigningKey, SIGNING_ALG, signingKeyGrace } from '../../keys/signing-keys.js';
 import type { Services } from '../../services.js';
 import { createApiKey, listApiKeys, revokeApiKey, type CreatedApiKey } from '../../storage/api-keys.js';
 import { listClients } from '../../storage/clients.js';
-import { listSigningKeys } from '../../storage/signing-keys.js';
 import type { PageError } from '../pages/layout.js';
 import { FORM_RATE_LIMIT } from '../routes/forms.js';
 import { requireAdmin, type AdminContext } from './admin-gate.js';
@@ -25,11 +24,6 @@ const NOTICES: Readonly<Record<string, string>> = {
   rotated: 'A new signing key was created: every node publishes it within two minutes and signs with it from its activation; the previous one retires then.',
   revoked: 'The API key was revoked: its next call is refused, on every node.',
 };
-
-function signingKeyGrace(services: Services): number {
-  // As server.ts's signingKeyGrace: the longest lifetime of a token a key may have signed, plus a minute of skew.
-  return Math.max(services.config.tokens.accessTokenTtl, services.config.tokens.idTokenTtl) + 60;
-}
 
 async function recordAdminAction(services: Services, request: FastifyRequest, admin: AdminContext, details: { action: string } & Record<string, AuditJson>): Promise<void> {
   // Awaited before the answer: an action the log could lose is not reported as done.
@@ -66,10 +60,14 @@ export function registerCredentialPages(app: FastifyInstance, services: Services
   app.get('/admin/keys', { schema: { querystring: doneQuery } }, async (request, reply) => {
     const admin = await requireAdmin(request, reply, services);
     if (!admin) return reply;
-    const keys = (await listSigningKeys(services.db)).map(({ kid, alg, createdAt, retiredAt }) => ({ kid, alg, createdAt, retiredAt }));
+    // Read-only: the page neither reports signing nor deletes keys.
+    const loaded = await loadSigningKeys(services.db, services.box, services.now(), signingKeyGrace(services.config), { readOnly: true });
+    const keys = loaded
+      .map(({ kid, state, createdAt, activatesAt, retiredAt, publishedUntil }) => ({ kid, alg: SIGNING_ALG, state, createdAt, activatesAt, retiredAt, publishedUntil }))
+      .sort((a, b) => b.createdAt - a.createdAt);
     const { done } = request.query as { done?: string };
     return sendAdminPage(reply, adminLayout({ title: 'Signing keys', section: 'keys', admin: admin.username }, keysPage({
-      keys, graceSeconds: signingKeyGrace(services), signingKid: services.tokenKeys.signingKid(), csrfToken: admin.csrfToken,
+      keys, signingKid: services.tokenKeys.signingKid(), csrfToken: admin.csrfToken,
       notice: done === 'rotated' ? NOTICES.rotated : undefined,
     })));
   });
