@@ -24,8 +24,9 @@ const LOAD_LIMIT_MS = 20_000;
 const dir = mkdtempSync(join(tmpdir(), 'stepwise-crash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function waitUntilUp(issuer: string, deadline: number): Promise<void> {
+async function waitUntilUp(issuer: string, deadline: number, exited: () => boolean): Promise<void> {
   for (;;) {
+    if (exited()) throw new Error('stepwise serve exited during start');
     try {
       if ((await fetch(`${issuer}/.well-known/openid-configuration`)).ok) return;
     } catch {
@@ -37,12 +38,12 @@ async function waitUntilUp(issuer: string, deadline: number): Promise<void> {
 }
 
 test('step-ups confirmed before a kill -9 are all in the log, once each, and the chain holds', { timeout: 60_000 }, async (t) => {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  let port = await freePort();
+  let issuer = `http://127.0.0.1:${port}`;
   // SQLite in the data folder, or a schema of its own on the PostgreSQL pass.
   const store = await testDatabaseFor(dir);
   t.after(() => store.drop());
-  const env = {
+  const env: Record<string, string> = {
     STEPWISE_DATA_DIR: dir, STEPWISE_HOST: '127.0.0.1', STEPWISE_PORT: String(port), STEPWISE_ISSUER: issuer,
     ...(store.url === undefined ? {} : { STEPWISE_DATABASE_URL: store.url }),
   };
@@ -69,11 +70,31 @@ test('step-ups confirmed before a kill -9 are all in the log, once each, and the
     await database.close();
   }
 
-  const child = spawnCli(['serve'], env);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A free port can be taken by a parallel test before the child listens: start again on another.
+  let child = spawnCli(['serve'], env);
+  for (let attempt = 1; ; attempt += 1) {
+    let output = '';
+    let gone = false;
+    child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    child.once('exit', () => { gone = true; });
+    try {
+      await waitUntilUp(issuer, Date.now() + 15_000, () => gone);
+      break;
+    } catch (error) {
+      if (attempt >= 3 || !output.includes('EADDRINUSE')) throw new Error(`${String(error)}\n${output}`);
+      port = await freePort();
+      issuer = `http://127.0.0.1:${port}`;
+      Object.assign(env, { STEPWISE_PORT: String(port), STEPWISE_ISSUER: issuer });
+      child = spawnCli(['serve'], env);
+    }
+  }
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   const acknowledged = new Set<string>();
   try {
-    await waitUntilUp(issuer, Date.now() + 15_000);
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     let next = 0;
     let killed = false;

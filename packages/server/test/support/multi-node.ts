@@ -171,11 +171,24 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       STEPWISE_HOST: '127.0.0.1',
       STEPWISE_LOG_LEVEL: 'error',
     };
-    for (const [index, port] of ports.entries()) {
+    for (let index = 0; index < count; index += 1) {
       const dataDir = join(dir, `node-${index}`);
-      const node = spawnNode(index, port, env, dataDir);
-      started.push(node);
-      await waitUntilUp(node, Date.now() + START_TIMEOUT_MS);
+      // A free port can be taken by another test between freePort() and the child's listen:
+      // start again on another one (the proxy reads `ports` per request, so it follows).
+      for (let attempt = 1; ; attempt += 1) {
+        const node = spawnNode(index, ports[index]!, env, dataDir);
+        started.push(node);
+        try {
+          await waitUntilUp(node, Date.now() + START_TIMEOUT_MS);
+          break;
+        } catch (error) {
+          if (attempt >= 3 || !node.output().includes('EADDRINUSE')) throw error;
+          started.pop();
+          let port = await freePort();
+          while (ports.includes(port)) port = await freePort();
+          ports[index] = port;
+        }
+      }
     }
 
     database = await openDatabase(postgres.url);

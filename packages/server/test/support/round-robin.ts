@@ -44,7 +44,7 @@ function isRefusal(error: NodeJS.ErrnoException): boolean {
 /**
  * Starts a proxy on a free loopback port in front of nodes on loopback ports.
  *
- * @param ports - the nodes' ports on 127.0.0.1, in order (node 0, node 1, …)
+ * @param ports - the nodes' ports on 127.0.0.1, in order (node 0, node 1, …); read at each request, so a caller may replace a port (a node restarted elsewhere)
  * @example
  * ```ts
  * const proxy = await startRoundRobin([3001, 3002]);
