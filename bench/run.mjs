@@ -2,7 +2,10 @@
 // the machine, the command and each benchmark's report. `npm run bench`
 // builds the packages and installs bench/ first; see --help for the flags.
 // --quick (a smoke run) and --cpu-prof print the report but never replace
-// the recorded results.
+// the recorded results. Names before or among the flags pick benchmarks
+// (`node bench/run.mjs signins` runs bench/signins.bench.mjs alone): such a
+// run prints its sections and leaves RESULTS.md alone, which holds every
+// benchmark of one run.
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -61,11 +64,35 @@ function renderResults({ startedAt, finishedAt, revision, options, layout, repor
   ].join('\n\n') + '\n';
 }
 
-const options = parseOptions(process.argv.slice(2), process.env);
+// Flags that take a value: what follows them is no benchmark name.
+const VALUE_FLAGS = new Set(['--rounds', '--duration', '--warmup', '--connections', '--cpu-prof']);
+
+/** Splits the arguments into benchmark names and the flags parseOptions reads. */
+function splitArguments(argv) {
+  const names = [];
+  const flags = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i].startsWith('-')) {
+      flags.push(argv[i]);
+      if (VALUE_FLAGS.has(argv[i]) && i + 1 < argv.length) flags.push(argv[++i]);
+    } else {
+      names.push(argv[i]);
+    }
+  }
+  return { names, flags };
+}
+
+const { names, flags } = splitArguments(process.argv.slice(2));
+const options = parseOptions(flags, process.env);
+const allBenches = readdirSync(BENCH_DIR).filter((file) => file.endsWith('.bench.mjs')).sort();
+const unknown = names.filter((name) => !allBenches.includes(`${name}.bench.mjs`));
+if (unknown.length > 0) throw new Error(`no benchmark named ${unknown.join(', ')}; there are ${allBenches.map((file) => file.replace('.bench.mjs', '')).join(', ')}`);
+const benches = names.length === 0 ? allBenches : allBenches.filter((file) => names.includes(file.replace('.bench.mjs', '')));
+// RESULTS.md holds one run of every benchmark: a filtered run never replaces it.
+if (names.length > 0) options.writeResults = false;
 const layout = pinLoadGenerator();
 console.log(`bench: ${options.rounds} round(s), ${options.durationSeconds} s + ${options.warmupSeconds} s warm-up, ${options.connections} connections; ${layout.note}`);
 
-const benches = readdirSync(BENCH_DIR).filter((file) => file.endsWith('.bench.mjs')).sort();
 const startedAt = new Date();
 const revision = measuredRevision();
 const reports = [];
@@ -79,6 +106,8 @@ const markdown = renderResults({ startedAt, finishedAt: new Date(), revision, op
 if (options.writeResults) {
   writeFileSync(RESULTS_FILE, markdown);
   console.log(`\nwrote ${path.relative(process.cwd(), RESULTS_FILE)}`);
+} else if (names.length > 0) {
+  console.log(`\n${['## Machine', machineLines(layout).join('\n'), ...reports.map(markdownSection)].join('\n\n')}\n\n(${names.join(', ')} only: ${path.relative(process.cwd(), RESULTS_FILE)} left unchanged)`);
 } else {
   console.log(`\n${markdown}\n(${options.quick ? 'quick' : 'profiled'} run: ${path.relative(process.cwd(), RESULTS_FILE)} left unchanged)`);
 }

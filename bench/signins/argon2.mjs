@@ -1,0 +1,64 @@
+// Child-process entry of the sign-in benchmark's baseline: raw argon2id
+// verifications with @node-rs/argon2 at Stepwise's parameters
+// (PASSWORD_HASH_PARAMS, imported so they cannot drift), `concurrency` of
+// them in flight at all times, as many as the sign-in load keeps in flight.
+// It runs on the libuv pool exactly as the server's verifications do, so
+// pinned like a server it is the rate one core can hash at.
+// Usage: node bench/signins/argon2.mjs <concurrency> <warm-up s> <duration s> [<cores>]
+// With <cores> (a taskset list such as `0,1`), the process first moves itself
+// there: started from the pinned load generator it would inherit its core.
+// Prints `RESULT <json>`: { rate, completed, p50, p99, foreignCores }, rate
+// in verifications/s, p50/p99 in ms, foreignCores the cores other processes
+// kept busy meanwhile (Linux).
+
+import { execFileSync } from 'node:child_process';
+import { hash, verify } from '@node-rs/argon2';
+import { PASSWORD_HASH_PARAMS } from '../../packages/server/dist/src/crypto/passwords.js';
+import { startForeignReading } from '../lib/cpu-time.mjs';
+import { percentile } from '../lib/stats.mjs';
+import { BENCH_PASSWORD } from './password.mjs';
+
+const [concurrencyArg, warmupArg, durationArg, cores] = process.argv.slice(2);
+const concurrency = Number(concurrencyArg);
+if (!Number.isSafeInteger(concurrency) || concurrency < 1 || !durationArg) {
+  console.error('usage: node bench/signins/argon2.mjs <concurrency> <warm-up s> <duration s> [<cores>]');
+  process.exit(2);
+}
+// Before the first hash starts the libuv pool: its threads inherit this affinity.
+if (cores) execFileSync('taskset', ['-a', '-cp', cores, String(process.pid)], { stdio: 'ignore' });
+const warmupMs = Number(warmupArg) * 1000;
+const durationMs = Number(durationArg) * 1000;
+
+// algorithm 2 is Argon2id: the package's enum is an ambient const enum.
+const stored = await hash(BENCH_PASSWORD.normalize('NFKC'), { algorithm: 2, ...PASSWORD_HASH_PARAMS });
+if (!stored.startsWith(`$argon2id$v=19$m=${PASSWORD_HASH_PARAMS.memoryCost},t=${PASSWORD_HASH_PARAMS.timeCost},p=${PASSWORD_HASH_PARAMS.parallelism}$`)) {
+  throw new Error(`unexpected hash parameters: ${stored}`);
+}
+
+const startedAt = performance.now();
+const measureFrom = startedAt + warmupMs;
+const measureUntil = measureFrom + durationMs;
+const latencies = [];
+let stopForeignReading;
+setTimeout(() => { stopForeignReading = startForeignReading(); }, warmupMs);
+
+async function verifier() {
+  while (performance.now() < measureUntil) {
+    const t0 = performance.now();
+    // Normalised as verifyPassword does: the same work per sign-in.
+    if (!(await verify(stored, BENCH_PASSWORD.normalize('NFKC')))) throw new Error('argon2id verify refused the right password');
+    const t1 = performance.now();
+    if (t1 >= measureFrom && t1 <= measureUntil) latencies.push(t1 - t0);
+  }
+}
+
+await Promise.all(Array.from({ length: concurrency }, verifier));
+const foreignCores = stopForeignReading?.();
+latencies.sort((a, b) => a - b);
+console.log(`RESULT ${JSON.stringify({
+  rate: latencies.length / (durationMs / 1000),
+  completed: latencies.length,
+  p50: percentile(latencies, 50),
+  p99: percentile(latencies, 99),
+  foreignCores,
+})}`);
