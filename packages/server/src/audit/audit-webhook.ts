@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditConfig } from '../config/audit-schema.js';
-import { signSmsWebhook } from '../delivery/sms-webhook.js';
+import { postSignedJson } from '../delivery/signed-post.js';
 import { auditCursor, moveAuditCursor, readAuditEvents } from '../storage/audit-events.js';
 import type { Db } from '../storage/database.js';
 import type { AuditLog } from './audit-log.js';
@@ -113,19 +113,9 @@ export function createAuditWebhook(
     const body = JSON.stringify(batch);
     const last = batch[batch.length - 1]!.seq;
     try {
-      const response = await fetch(settings.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [AUDIT_SIGNATURE_HEADER]: signSmsWebhook(settings.secret, Math.floor(Date.now() / 1000), body),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-      await response.body?.cancel();
-      if (response.status < 200 || response.status > 299) {
-        logger.warn({ status: response.status, from, to: last }, 'the audit webhook refused a batch; it will be sent again');
+      const status = await postSignedJson(settings.url, settings.secret, AUDIT_SIGNATURE_HEADER, body, options.timeoutMs ?? 10_000);
+      if (status < 200 || status > 299) {
+        logger.warn({ status, from, to: last }, 'the audit webhook refused a batch; it will be sent again');
         return 'failed';
       }
     } catch (error) {

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { StepwiseConfig } from '../config/schema.js';
 import type { CodeMessage } from './messenger.js';
+import { postSignedJson } from './signed-post.js';
 
 /*
  * Stepwise sends no SMS itself: it POSTs each message to a webhook the
@@ -144,17 +145,6 @@ export async function sendSmsWebhook(sms: SmsSettings, message: CodeMessage, opt
     expires_in: message.expiresInSeconds,
   };
   const body = JSON.stringify(payload);
-  const response = await fetch(sms.webhookUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [SMS_SIGNATURE_HEADER]: signSmsWebhook(sms.webhookSecret, Math.floor(Date.now() / 1000), body),
-    },
-    body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS),
-  });
-  // The answer's content is of no use; release the connection.
-  await response.body?.cancel();
-  if (response.status < 200 || response.status > 299) throw new Error(`the SMS webhook answered HTTP ${response.status}`);
+  const status = await postSignedJson(sms.webhookUrl, sms.webhookSecret, SMS_SIGNATURE_HEADER, body, options.timeoutMs ?? TIMEOUT_MS);
+  if (status < 200 || status > 299) throw new Error(`the SMS webhook answered HTTP ${status}`);
 }
