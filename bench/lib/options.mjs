@@ -2,7 +2,7 @@
 // (`node bench/run.mjs --rounds 5`) or the environment (`BENCH_ROUNDS=5`),
 // flags winning, so that `npm run bench -- --quick` and CI variables both work.
 
-const DEFAULTS = { rounds: 3, durationSeconds: 10, warmupSeconds: 2, connections: 32 };
+const DEFAULTS = { rounds: 3, durationSeconds: 5, warmupSeconds: 2, connections: 32 };
 // A smoke run: proves every server answers and the report renders, measures nothing worth keeping.
 const QUICK = { rounds: 1, durationSeconds: 3, warmupSeconds: 1 };
 
