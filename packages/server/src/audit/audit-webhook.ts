@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { AuditConfig } from '../config/audit-schema.js';
 import { postSignedJson } from '../delivery/signed-post.js';
-import { auditCursor, moveAuditCursor, readAuditEvents } from '../storage/audit-events.js';
+import { randomUUID } from 'node:crypto';
+import { auditCursor, moveAuditCursor, readAuditEvents, releaseAuditLease, takeAuditLease } from '../storage/audit-events.js';
 import type { Db } from '../storage/database.js';
 import type { AuditLog } from './audit-log.js';
 import { auditRecordJson } from './record-json.js';
@@ -31,6 +32,13 @@ export interface AuditWebhookOptions {
   readonly timeoutMs?: number;
   /** 0 ≤ x < 1, for jitter (default Math.random). */
   readonly random?: () => number;
+  /**
+   * How often a node looks for events other nodes committed, and whether the
+   * lease holder is gone (default 2 s).
+   */
+  readonly pollMs?: number;
+  /** How long the delivery lease lasts unless renewed (default 30 s; longer than a POST's time limit). */
+  readonly leaseSeconds?: number;
 }
 
 /** The running delivery. */
@@ -61,15 +69,18 @@ export function retryDelay(failures: number, options: AuditWebhookOptions = {}):
 }
 
 /**
- * Streams the audit log to `audit.webhook.url`: after each commit (and at
- * start), POSTs the records after the `webhook` cursor as a JSON array,
- * signed like the SMS webhook, and moves the cursor only on a 2xx answer.
- * A failure is retried with {@link retryDelay}. Requests never wait for
- * it. Each record carries `seq` and `hash`: a receiver drops a `seq` it
- * already has (a batch acknowledged just before a crash is sent again) and
- * can check the chain itself.
+ * Streams the audit log to `audit.webhook.url`: after each commit, at start
+ * and every `pollMs`, POSTs the records after the `webhook` cursor as a
+ * JSON array, signed like the SMS webhook, and moves the cursor only on a
+ * 2xx answer. A failure is retried with {@link retryDelay}. Requests never
+ * wait for it. With several nodes on one database, only the node holding
+ * the cursor's lease delivers (the others stand by and take over within
+ * `leaseSeconds` of it stopping), so each batch is sent once; it is sent
+ * again only when a node stops between the receiver's 2xx and the cursor
+ * move, or a POST outlives the lease. Each record carries `seq` and `hash`:
+ * a receiver drops a `seq` it already has and can check the chain itself.
  *
- * @param db - database (the cursor and the records)
+ * @param db - database (the cursor, its lease and the records)
  * @param audit - the log whose commits wake the delivery
  * @param settings - `audit.webhook`
  * @param logger - delivery failures are logged
@@ -89,20 +100,31 @@ export function createAuditWebhook(
   options: AuditWebhookOptions = {},
 ): AuditWebhook {
   const batchSize = options.batchSize ?? 100;
+  const pollMs = options.pollMs ?? 2_000;
+  const leaseSeconds = options.leaseSeconds ?? 30;
+  const owner = randomUUID();
+  const now = () => Math.floor(Date.now() / 1000);
   let started = false;
   let closed = false;
   let again = false;
   let running: Promise<void> | undefined;
-  let wait: { timer: NodeJS.Timeout; resolve(): void } | undefined;
+  let wait: { timer: NodeJS.Timeout; wakeable: boolean; resolve(): void } | undefined;
 
-  function sleep(ms: number): Promise<void> {
+  function sleep(ms: number, wakeable: boolean): Promise<void> {
     return new Promise<void>((resolve) => {
-      wait = { timer: setTimeout(resolve, ms), resolve: () => resolve() };
+      wait = { timer: setTimeout(resolve, ms), wakeable, resolve: () => resolve() };
     }).finally(() => { wait = undefined; });
   }
 
-  /** POSTs one batch; true when it was acknowledged. */
-  async function deliverBatch(): Promise<'idle' | 'sent' | 'failed'> {
+  function interrupt(): void {
+    if (!wait) return;
+    clearTimeout(wait.timer);
+    wait.resolve();
+  }
+
+  /** POSTs one batch if this node holds the lease. */
+  async function deliverBatch(): Promise<'idle' | 'standby' | 'sent' | 'failed'> {
+    if (!(await takeAuditLease(db, AUDIT_WEBHOOK_CURSOR, owner, now(), leaseSeconds))) return 'standby';
     const from = (await auditCursor(db, AUDIT_WEBHOOK_CURSOR)) + 1;
     const batch = [];
     for await (const record of readAuditEvents(db, { fromSeq: from, pageSize: batchSize })) {
@@ -122,7 +144,10 @@ export function createAuditWebhook(
       logger.warn({ err: (error as Error).message, from, to: last }, 'the audit webhook could not be reached; the batch will be sent again');
       return 'failed';
     }
-    await moveAuditCursor(db, AUDIT_WEBHOOK_CURSOR, last, Math.floor(Date.now() / 1000));
+    if (!(await moveAuditCursor(db, AUDIT_WEBHOOK_CURSOR, owner, last, now(), leaseSeconds))) {
+      logger.warn({ from, to: last }, 'the audit webhook lease passed to another node during a POST; that node may send this batch again');
+      return 'standby';
+    }
     return 'sent';
   }
 
@@ -130,7 +155,7 @@ export function createAuditWebhook(
     let failures = 0;
     while (!closed) {
       again = false;
-      let outcome: 'idle' | 'sent' | 'failed';
+      let outcome: 'idle' | 'standby' | 'sent' | 'failed';
       try {
         outcome = await deliverBatch();
       } catch (error) {
@@ -142,9 +167,11 @@ export function createAuditWebhook(
         failures = 0;
       } else if (outcome === 'failed') {
         failures += 1;
-        await sleep(retryDelay(failures, options));
+        await sleep(retryDelay(failures, options), false);
       } else if (!again) {
-        return;
+        // Caught up, or another node delivers: look again at the next poll
+        // (other nodes' commits do not wake this one) or at a local commit.
+        await sleep(pollMs, true);
       }
     }
   }
@@ -152,10 +179,8 @@ export function createAuditWebhook(
   function wake(): void {
     if (!started || closed) return;
     again = true;
-    running ??= run().finally(() => {
-      running = undefined;
-      if (again && !closed) wake();
-    });
+    if (wait?.wakeable) interrupt();
+    running ??= run().finally(() => { running = undefined; });
   }
 
   audit.onCommitted(() => wake());
@@ -167,11 +192,13 @@ export function createAuditWebhook(
     },
     async close() {
       closed = true;
-      if (wait) {
-        clearTimeout(wait.timer);
-        wait.resolve();
-      }
+      interrupt();
       await running;
+      // Another node takes over now rather than when the lease runs out.
+      if (started) {
+        await releaseAuditLease(db, AUDIT_WEBHOOK_CURSOR, owner).catch((error: unknown) =>
+          logger.warn({ err: (error as Error).message }, 'could not release the audit webhook lease; another node takes over when it runs out'));
+      }
     },
   };
 }

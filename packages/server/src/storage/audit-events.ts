@@ -167,15 +167,57 @@ export async function auditCursor(db: Db, name: string): Promise<number> {
 }
 
 /**
- * Moves a consumer's cursor after a delivery.
+ * Takes or renews a consumer's lease: true when `owner` now holds it until
+ * `now + ttlSeconds`, false while another owner's lease runs. With several
+ * nodes, only the lease holder delivers.
  *
  * @param db - database
  * @param name - the consumer
+ * @param owner - this node's delivery (a random id per process)
+ * @param now - epoch seconds
+ * @param ttlSeconds - how long the lease lasts unless renewed
+ */
+export async function takeAuditLease(db: Db, name: string, owner: string, now: number, ttlSeconds: number): Promise<boolean> {
+  await db.insertInto('audit_cursors').values({ name, seq: 0, updated_at: now, lease_owner: null, lease_until: null })
+    .onConflict((conflict) => conflict.column('name').doNothing())
+    .execute();
+  const result = await db.updateTable('audit_cursors')
+    .set({ lease_owner: owner, lease_until: now + ttlSeconds })
+    .where('name', '=', name)
+    .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner), eb('lease_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Gives a lease up (a node stopping), so that another node takes over at once.
+ *
+ * @param db - database
+ * @param name - the consumer
+ * @param owner - the holder giving it up; someone else's lease is left alone
+ */
+export async function releaseAuditLease(db: Db, name: string, owner: string): Promise<void> {
+  await db.updateTable('audit_cursors').set({ lease_owner: null, lease_until: null })
+    .where('name', '=', name).where('lease_owner', '=', owner)
+    .execute();
+}
+
+/**
+ * Moves a consumer's cursor after a delivery, if `owner` still holds the
+ * lease (and renews it). False when the lease was lost meanwhile: another
+ * node delivers from the cursor, so the batch may reach the receiver twice.
+ *
+ * @param db - database
+ * @param name - the consumer
+ * @param owner - the lease holder that delivered
  * @param seq - the last delivered event
  * @param now - epoch seconds
+ * @param ttlSeconds - the renewed lease's length
  */
-export async function moveAuditCursor(db: Db, name: string, seq: number, now: number): Promise<void> {
-  await db.insertInto('audit_cursors').values({ name, seq, updated_at: now })
-    .onConflict((conflict) => conflict.column('name').doUpdateSet({ seq, updated_at: now }))
-    .execute();
+export async function moveAuditCursor(db: Db, name: string, owner: string, seq: number, now: number, ttlSeconds: number): Promise<boolean> {
+  const result = await db.updateTable('audit_cursors')
+    .set({ seq, updated_at: now, lease_until: now + ttlSeconds })
+    .where('name', '=', name).where('lease_owner', '=', owner).where('seq', '<', seq)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

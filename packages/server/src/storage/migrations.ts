@@ -4,6 +4,7 @@ import { transactionsMigration } from './migration-0004-transactions.js';
 import { auditMigration } from './migration-0005-audit.js';
 import { rateLimitsMigration } from './migration-0006-rate-limits.js';
 import { keyActivationMigration } from './migration-0007-key-activation.js';
+import { auditLeaseMigration } from './migration-0008-audit-lease.js';
 
 /*
  * Migrations use only the portable subset of Kysely's schema builder, so the
@@ -217,4 +218,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005_audit': auditMigration,
   '0006_rate_limits': rateLimitsMigration,
   '0007_key_activation': keyActivationMigration,
+  '0008_audit_lease': auditLeaseMigration,
 };

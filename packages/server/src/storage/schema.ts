@@ -238,11 +238,13 @@ export interface AuditHeadTable {
   hash: string;
 }
 
-/** `audit_cursors`: how far each consumer (the webhook) has delivered. */
+/** `audit_cursors`: how far each consumer (the webhook) has delivered, and which node delivers until when. */
 export interface AuditCursorsTable {
   name: string;
   seq: number;
   updated_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
 }
 
 /** `api_keys`: callers of the decision API; `secret_hash` is sha256 of the key's secret part. */
