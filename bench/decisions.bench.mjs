@@ -12,8 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ACTION, CONTEXT, decisionBody, RESOURCE, ROUTE } from './decisions/request.mjs';
 import { measure, startServer } from './lib/measure.mjs';
-import { formatMs, formatRatio, formatRps, formatSummary } from './lib/report.mjs';
-import { summarize } from './lib/stats.mjs';
+import { pairedGoals, pairedMethodNote, pairedTables, runRounds } from './lib/paired.mjs';
 import { RULES } from './policy/rules.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -25,29 +24,18 @@ export const title = 'Decision API: Stepwise POST /v1/decisions vs a bare node:h
 /** What each measurement sends, measured in this order in round 1 and rotated after. */
 const TARGETS = [
   { id: 'hello', label: 'hello (node:http)', server: 'hello' },
-  { id: 'allow', label: 'decision: allow (aal1 token)', server: 'stepwise', decision: 'allow', withToken: true },
-  { id: 'step_up', label: 'decision: step_up (no token, opens a challenge)', server: 'stepwise', decision: 'step_up', withToken: false },
+  { id: 'allow', label: 'decision: allow (aal1 token)', server: 'stepwise', decision: 'allow', withToken: true, baseline: 'hello' },
+  { id: 'step_up', label: 'decision: step_up (no token, opens a challenge)', server: 'stepwise', decision: 'step_up', withToken: false, baseline: 'hello' },
 ];
 const PATHS = TARGETS.filter((target) => target.decision);
 
-const GOALS = [
-  { goal: 'req/s ≥ 0.5× hello', ratio: 'rpsVsHello', estimate: 'cpuRpsVsHello', met: (value) => value >= 0.5 },
-  { goal: 'p99 ≤ 2× hello', ratio: 'p99VsHello', met: (value) => value <= 2 },
-];
-
-// As in the guard benchmark: a measurement during which other processes kept
-// this much of a core busy says more about the neighbours than the servers.
-const DISTURBED_CORES = 0.25;
-
-const formatUs = (value) => value.toFixed(0);
-const formatCores = (value) => value.toFixed(2);
+const GOALS = PATHS.flatMap(({ id }) => [
+  { goal: 'req/s ≥ 0.5× hello', target: id, ratio: 'rps', met: (value) => value >= 0.5 },
+  { goal: 'p99 ≤ 2× hello', target: id, ratio: 'p99', met: (value) => value <= 2 },
+]);
 
 function installedVersion(name, from) {
   return JSON.parse(readFileSync(path.join(from, 'node_modules', name, 'package.json'), 'utf8')).version;
-}
-
-function rotate(list, by) {
-  return list.map((_, i) => list[(i + by) % list.length]);
 }
 
 function requestOf(target, setup) {
@@ -98,17 +86,6 @@ async function checkAnswers(servers, setup) {
   if (failures.length > 0) throw new Error(`the decision benchmark's servers do not answer as it requires:\n  ${failures.join('\n  ')}`);
 }
 
-function ratiosOf(figures, id) {
-  const { hello } = figures;
-  const path = figures[id];
-  return {
-    rpsVsHello: path.rps / hello.rps,
-    p99VsHello: path.p99 / hello.p99,
-    cpuVsHello: path.cpuUsPerRequest / hello.cpuUsPerRequest,
-    cpuRpsVsHello: hello.cpuUsPerRequest / path.cpuUsPerRequest,
-  };
-}
-
 /**
  * Runs the benchmark.
  *
@@ -128,36 +105,22 @@ export async function run({ options, layout }) {
     await checkAnswers(servers, setup);
     console.log('decisions: allow with the aal1 token, step_up with a challenge without it, 401 to a wrong API key; hello answers');
 
-    const results = [];
-    for (let round = 1; round <= rounds; round += 1) {
-      const order = rotate(TARGETS, round - 1);
-      const figures = {};
-      for (const target of order) {
-        const label = `decisions ${target.id}: round ${round}/${rounds}`;
-        process.stdout.write(`${label} …`);
-        const server = servers[target.server];
-        figures[target.id] = await measure({
-          label,
-          url: server.url + ROUTE,
-          serverPid: server.pid,
-          method: 'POST',
-          ...requestOf(target, setup),
-          expectStatus: 200,
-          durationSeconds,
-          warmupSeconds,
-          connections,
-        });
-        const { rps, p50, p99, cpuUsPerRequest, foreignCores } = figures[target.id];
-        const cpu = cpuUsPerRequest === undefined ? '' : `, server CPU ${formatUs(cpuUsPerRequest)} µs/req, others busy ${formatCores(foreignCores)} cores`;
-        console.log(` ${formatRps(rps)} req/s, p50 ${formatMs(p50)} ms, p99 ${formatMs(p99)} ms${cpu}`);
-      }
-      const disturbed = Object.values(figures).some((measured) => (measured.foreignCores ?? 0) >= DISTURBED_CORES);
-      const ratios = Object.fromEntries(PATHS.map(({ id }) => [id, ratiosOf(figures, id)]));
-      for (const { id } of PATHS) {
-        console.log(`decisions ${id}: round ${round}/${rounds} ratios: ${formatRatio(ratios[id].rpsVsHello)} hello req/s, ${formatRatio(ratios[id].p99VsHello)} hello p99`);
-      }
-      results.push({ round, order: order.map((target) => target.id), figures, ratios, disturbed });
-    }
+    const results = await runRounds({
+      name: 'decisions',
+      targets: TARGETS,
+      rounds,
+      measureTarget: (target, label) => measure({
+        label,
+        url: servers[target.server].url + ROUTE,
+        serverPid: servers[target.server].pid,
+        method: 'POST',
+        ...requestOf(target, setup),
+        expectStatus: 200,
+        durationSeconds,
+        warmupSeconds,
+        connections,
+      }),
+    });
     // The answers must not have drifted under load (risk history, stored rows).
     await checkAnswers(servers, setup);
     return buildReport(results, options, layout);
@@ -168,48 +131,6 @@ export async function run({ options, layout }) {
 }
 
 function buildReport(results, options, layout) {
-  const measurements = results.flatMap((round) => Object.values(round.figures));
-  const withCpu = measurements.every((figures) => figures.cpuUsPerRequest !== undefined);
-  const disturbed = results.filter((round) => round.disturbed).length;
-
-  const figureRows = TARGETS.map(({ id, label }) => {
-    const of = (key) => summarize(results.map((round) => round.figures[id][key]));
-    const row = [label, formatSummary(of('rps'), formatRps), formatSummary(of('p50'), formatMs), formatSummary(of('p99'), formatMs)];
-    if (withCpu) row.push(formatSummary(of('cpuUsPerRequest'), formatUs));
-    return row;
-  });
-  const ratioRows = [];
-  const goals = [];
-  for (const { id, label } of PATHS) {
-    const ratio = (key) => summarize(results.map((round) => round.ratios[id][key]));
-    const row = [label, ...GOALS.map(({ ratio: key }) => formatSummary(ratio(key), formatRatio))];
-    if (withCpu) row.push(formatSummary(ratio('cpuVsHello'), formatRatio));
-    ratioRows.push(row);
-    for (const { goal, ratio: key, estimate, met } of GOALS) {
-      const summary = ratio(key);
-      const meeting = results.filter((round) => met(round.ratios[id][key])).length;
-      const verdict = { goal, scope: label, value: formatRatio(summary.median), rounds: `${meeting}/${results.length}`, met: met(summary.median) };
-      if (withCpu && estimate) {
-        const estimated = ratio(estimate).median;
-        verdict.estimate = `${formatRatio(estimated)} (${met(estimated) ? 'met' : 'missed'})`;
-      }
-      if (disturbed * 2 >= results.length) verdict.caveat = `other processes kept ≥ ${DISTURBED_CORES} of a core busy in ${disturbed} of ${results.length} rounds`;
-      goals.push(verdict);
-    }
-  }
-  const roundRows = results.map(({ round, order, figures, ratios, disturbed: roundDisturbed }) => {
-    const cell = (id) => {
-      const { rps, p99, foreignCores } = figures[id];
-      return `${formatRps(rps)} / ${formatMs(p99)}${withCpu ? ` / ${formatCores(foreignCores)}` : ''}`;
-    };
-    return [
-      `${round}${roundDisturbed ? ' (disturbed)' : ''}`,
-      order.join(' → '),
-      ...TARGETS.map(({ id }) => cell(id)),
-      PATHS.map(({ id }) => `${formatRatio(ratios[id].rpsVsHello)} / ${formatRatio(ratios[id].p99VsHello)}`).join(' · '),
-    ];
-  });
-
   const versions = [
     `fastify ${installedVersion('fastify', REPO_DIR)}`,
     `better-sqlite3 ${installedVersion('better-sqlite3', REPO_DIR)}`,
@@ -225,17 +146,9 @@ function buildReport(results, options, layout) {
     '  - **step_up**: without a token. Each answer stores the decision and opens a challenge (two rows): the decision API cannot answer allow without proof, so this is what a backend gets for a user it sends no token for.',
     '- **hello**: node:http reading the same body and answering 200 `{"hello":"world"}`: the floor of any HTTP server in Node.',
     '',
-    `Before measuring and again after, the paths were checked to get 200 with their decision (requirement aal1 from rule \`transfer-any\`, low risk, a challenge only for step_up), a wrong API key 401; every measured response was 200. ` +
-      `Each round measures hello, allow and step_up back to back (order rotated each round) for ${options.durationSeconds} s after a ${options.warmupSeconds} s warm-up with ${options.connections} connections. Ratios pair each path with hello **within a round**; a goal is judged on the median of its paired ratios. Figures are the median and (range) over ${options.rounds} round${options.rounds === 1 ? '' : 's'}; p50/p99 in ms from autocannon's per-response timings.`,
+    `Before measuring and again after, the paths were checked to get 200 with their decision (requirement aal1 from rule \`transfer-any\`, low risk, a challenge only for step_up), a wrong API key 401; every measured response was 200.`,
+    pairedMethodNote({ results, options, layout }),
   ];
-  if (withCpu) {
-    const foreign = summarize(measurements.map((figures) => figures.foreignCores));
-    intro.push(
-      `Server CPU µs/req is the server process's user + system time (all threads, from /proc) over the requests it answered; "Estimate from CPU time" is the req/s ratio two servers bound by one core each would reach. ` +
-        `Other processes kept a median ${formatCores(foreign.median)} cores (max ${formatCores(foreign.max)}) of ${layout.cores} busy during the measurements` +
-        (foreign.max >= DISTURBED_CORES ? ': **the machine was shared, so req/s and p99 are noisy; read the CPU µs/req column alongside.**' : '.'),
-    );
-  }
   intro.push('', `Versions: ${versions.join(', ')}.`);
   intro.push(
     '',
@@ -244,23 +157,5 @@ function buildReport(results, options, layout) {
       'Fixed from the first profile: Kysely prepared every SQLite statement again on every call (11–14%; statements are now prepared once per query shape), an API key\'s last use was written on every request (now once a minute), and the user was read twice.',
   );
 
-  return {
-    title,
-    intro,
-    tables: [
-      { heading: 'Figures', columns: ['Target', 'req/s', 'p50 ms', 'p99 ms', ...(withCpu ? ['server CPU µs/req'] : [])], rows: figureRows },
-      {
-        heading: 'Ratios to hello, paired within each round',
-        columns: ['Path', 'req/s ÷ hello', 'p99 ÷ hello', ...(withCpu ? ['CPU/req ÷ hello (no goal)'] : [])],
-        rows: ratioRows,
-      },
-      {
-        heading: 'Per round',
-        note: `Each cell: req/s / p99 ms${withCpu ? ' / cores other processes kept busy meanwhile' : ''}. Ratios: req/s ÷ hello / p99 ÷ hello, allow · step_up.`,
-        columns: ['Round', 'Order', ...TARGETS.map(({ id }) => id), 'Ratios'],
-        rows: roundRows,
-      },
-    ],
-    goals,
-  };
+  return { title, intro, tables: pairedTables({ targets: TARGETS, results }), goals: pairedGoals({ goals: GOALS, targets: TARGETS, results }) };
 }

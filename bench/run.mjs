@@ -96,10 +96,16 @@ console.log(`bench: ${options.rounds} round(s), ${options.durationSeconds} s + $
 const startedAt = new Date();
 const revision = measuredRevision();
 const reports = [];
-for (const file of benches) {
-  console.log(`\n== ${file}`);
+const elapsed = () => {
+  const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+};
+for (const [index, file] of benches.entries()) {
+  console.log(`\n== [${index + 1}/${benches.length}] ${file} (at ${elapsed()})`);
   const bench = await import(pathToFileURL(path.join(BENCH_DIR, file)).href);
+  const benchStarted = Date.now();
   reports.push(await bench.run({ options, layout }));
+  console.log(`== ${file} done in ${Math.round((Date.now() - benchStarted) / 1000)} s (at ${elapsed()})`);
 }
 const markdown = renderResults({ startedAt, finishedAt: new Date(), revision, options, layout, reports });
 
