@@ -1,7 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
@@ -11,6 +10,7 @@ import { registerAssets } from './assets.js';
 import { installErrorHandling } from './errors.js';
 import { mountProvider } from './oidc-mount.js';
 import { databaseRateLimitStore } from './rate-limit-store.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { renderHomePage } from './pages/home-page.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAccountContactRoutes } from './routes/account-contacts.js';
@@ -48,7 +48,7 @@ export async function buildApp(services: Services, provider: Provider): Promise<
   installErrorHandling(app);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
-  await app.register(fastifyHelmet, {
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         // Step-up forms redirect to the application's redirect_uri, which
