@@ -88,7 +88,12 @@ export async function createServer(config: StepwiseConfig, options: CreateServer
     }
     const provider = createProvider(services, signingKeys.keys());
     signingKeys.attach(provider);
-    const app = await buildApp(services, provider);
+    // A reload replaces keys() even when the keys are the same: /jwks is
+    // then answered by the provider once more, a minute at most apart.
+    const app = await buildApp(services, provider, async () => {
+      await signingKeys.ensureFresh();
+      return signingKeys.keys();
+    });
     webhook?.start();
     signingKeys.start();
     return {

@@ -8,7 +8,7 @@ import { fastifyTrustProxy } from '../config/trust-proxy-schema.js';
 import type { Services } from '../services.js';
 import { registerAssets } from './assets.js';
 import { installErrorHandling } from './errors.js';
-import { mountProvider } from './oidc-mount.js';
+import { mountProvider, type KeySetVersion } from './oidc-mount.js';
 import { databaseRateLimitStore } from './rate-limit-store.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { renderHomePage } from './pages/home-page.js';
@@ -33,13 +33,14 @@ import { currentSession } from './session-cookie.js';
  *
  * @param services - shared services
  * @param provider - the oidc-provider instance
+ * @param keySetVersion - the key set `/jwks` shows now (the key ring's, awaited fresh)
  * @example
  * ```ts
- * const app = await buildApp(services, provider);
+ * const app = await buildApp(services, provider, async () => { await ring.ensureFresh(); return ring.keys(); });
  * const response = await app.inject({ url: '/.well-known/openid-configuration' });
  * ```
  */
-export async function buildApp(services: Services, provider: Provider): Promise<FastifyInstance> {
+export async function buildApp(services: Services, provider: Provider, keySetVersion: KeySetVersion): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
@@ -88,6 +89,6 @@ export async function buildApp(services: Services, provider: Provider): Promise<
   registerDevOutboxRoute(app, services);
   registerPlaygroundRoutes(app, services);
   registerAdminRoutes(app, services);
-  await mountProvider(app, provider);
+  await mountProvider(app, provider, keySetVersion);
   return app;
 }
