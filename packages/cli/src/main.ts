@@ -27,9 +27,11 @@ Commands:
   admins grant|revoke <username>            give or take the admin console role (the console also needs a second factor)
   admins list                               list admins: username, id, granted at, granted by
   clients add <client_id> --redirect-uri URI [--redirect-uri URI…] [--name N] [--confidential]
-              [--require-par] [--authorization-details-types TYPE,…]
+              [--client-credentials] [--require-par] [--authorization-details-types TYPE,…]
                                             register an OpenID Connect client (public + PKCE by default); --require-par
-                                            refuses requests not pushed (PAR), the types limit the transactions it may bind
+                                            refuses requests not pushed (PAR), the types limit the transactions it may bind;
+                                            --client-credentials (with --confidential) allows tokens of its own, no user:
+                                            without --redirect-uri, a backend with that grant only
   clients list                              list clients
   keys rotate                               add a signing key: published by every node at once, it signs from 3 minutes later;
                                             the old one stays published until no node signs with it and its tokens expire
@@ -82,6 +84,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         name: { type: 'string' },
         'redirect-uri': { type: 'string', multiple: true },
         confidential: { type: 'boolean' },
+        'client-credentials': { type: 'boolean' },
         'require-par': { type: 'boolean' },
         'authorization-details-types': { type: 'string' },
         'return-to': { type: 'string', multiple: true },
@@ -130,6 +133,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
         case 'clients':
           await clientsCommand(database, rest, {
             redirectUris: values['redirect-uri'] ?? [], name: values.name, confidential: values.confidential,
+            clientCredentials: values['client-credentials'],
             requirePar: values['require-par'], authorizationDetailsTypes: values['authorization-details-types'],
             knownDetailTypes: Object.keys(config.authorizationDetails.types),
           }, output);

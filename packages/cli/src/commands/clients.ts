@@ -10,6 +10,8 @@ export interface ClientsOptions {
   readonly confidential?: boolean | undefined;
   /** Refuse the client's authorization requests unless pushed (RFC 9126 PAR). */
   readonly requirePar?: boolean | undefined;
+  /** `--client-credentials`: the client may get tokens of its own (no user); needs `confidential`. */
+  readonly clientCredentials?: boolean | undefined;
   /** `--authorization-details-types`: comma-separated RFC 9396 types the client may bind tokens to. */
   readonly authorizationDetailsTypes?: string | undefined;
   /** The types the configuration defines (`authorization_details.types`); none means RAR is off. */
@@ -54,8 +56,41 @@ export function checkDetailTypes(list: string, known: readonly string[]): string
 }
 
 /**
+ * The grants, response types and redirect URIs of a new client. A
+ * `--client-credentials` client without redirect URIs is a backend that
+ * signs no user in: that grant alone, no authorization endpoint.
+ *
+ * @param options - flags
+ * @throws UsageError when the flags contradict each other
+ * @example
+ * ```ts
+ * grantsOf({ redirectUris: [], confidential: true, clientCredentials: true });
+ * // { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }
+ * ```
+ */
+export function grantsOf(options: Pick<ClientsOptions, 'redirectUris' | 'confidential' | 'clientCredentials' | 'requirePar'>): {
+  grant_types: string[]; response_types: string[]; redirect_uris: string[];
+} {
+  if (options.clientCredentials && !options.confidential) {
+    // A public client has no secret: anyone who knows its id could take its tokens.
+    throw new UsageError('--client-credentials needs --confidential: the grant is for clients that hold a secret');
+  }
+  if (options.redirectUris.length === 0) {
+    if (!options.clientCredentials) throw new UsageError('clients add needs at least one --redirect-uri (or --confidential --client-credentials for a backend that signs no user in)');
+    if (options.requirePar) throw new UsageError('--require-par needs a --redirect-uri: a client without one makes no authorization requests');
+    return { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
+  }
+  return {
+    grant_types: ['authorization_code', 'refresh_token', ...(options.clientCredentials ? ['client_credentials'] : [])],
+    response_types: ['code'],
+    redirect_uris: options.redirectUris.map(checkRedirectUri),
+  };
+}
+
+/**
  * `stepwise clients add|list`. A public client (the default) uses PKCE with
  * no secret; `--confidential` creates a secret and prints it once.
+ * `--client-credentials` (confidential only) lets it get tokens of its own;
  * `--require-par` makes the client push every authorization request;
  * `--authorization-details-types` limits the transactions it may bind.
  *
@@ -72,7 +107,7 @@ export async function clientsCommand(database: Database, args: string[], options
       if (!/^[A-Za-z0-9._~-]{1,128}$/.test(clientId)) {
         throw new ValidationError('client_id', 'use letters, digits and . _ ~ - only (at most 128)');
       }
-      if (options.redirectUris.length === 0) throw new UsageError('clients add needs at least one --redirect-uri');
+      const grants = grantsOf(options);
       const detailTypes = options.authorizationDetailsTypes === undefined
         ? undefined
         : checkDetailTypes(options.authorizationDetailsTypes, options.knownDetailTypes ?? []);
@@ -80,15 +115,13 @@ export async function clientsCommand(database: Database, args: string[], options
       await clients.insertClient(database.db, {
         client_id: clientId,
         ...(options.name ? { client_name: options.name } : {}),
-        redirect_uris: options.redirectUris.map(checkRedirectUri),
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
+        ...grants,
         token_endpoint_auth_method: secret ? 'client_secret_basic' : 'none',
         ...(secret ? { client_secret: secret } : {}),
         ...(options.requirePar ? { require_pushed_authorization_requests: true } : {}),
         ...(detailTypes ? { authorization_details_types: detailTypes } : {}),
       }, epochSeconds());
-      output.out(`created ${secret ? 'confidential' : 'public'} client ${clientId}`);
+      output.out(`created ${secret ? 'confidential' : 'public'} client ${clientId}${options.clientCredentials ? ' (client_credentials allowed)' : ''}`);
       if (secret) output.out(`client secret: ${secret}   (shown once)`);
       return;
     }

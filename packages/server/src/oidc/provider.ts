@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveAssurance } from '@stepwise/core';
-import Provider, { errors, interactionPolicy, type AccessToken, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type AccessToken, type ClientCredentials, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { recordTokenIssued } from '../audit/events.js';
 import type { LoadedSigningKey } from '../keys/signing-keys.js';
 import { SIGNING_ALG } from '../keys/signing-keys.js';
@@ -16,6 +16,7 @@ import { judgementTime, requestedAssurance } from './requested-assurance.js';
 import { isBoundRequest } from './bound-details.js';
 import { richAuthorizationRequests, transactionClaims } from './rich-authorization.js';
 import { loadTransactionGrant, transactionApprovalCheck } from './transaction-grant.js';
+import { confidentialClientCredentials, reportTokenErrorsPerRfc6749 } from './client-credentials.js';
 import { DEVICE_COOKIE, deviceIdOf } from '../http/device-cookie.js';
 
 /** Discovery field with `{ level: rank }`, so resource servers can compare levels. */
@@ -113,6 +114,9 @@ async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
  * open to every client; with configured types, rich authorization
  * requests (RFC 9396) bind a token to one transaction, pushed only,
  * approved with a fresh factor, with its `txn` hash and no refresh token.
+ * Confidential clients registered for it may use the `client_credentials`
+ * grant: a JWT access token for one resource, about the client itself (no
+ * user, so no `acr`, `amr` or `auth_time`).
  *
  * @param services - shared services
  * @param keys - signing keys, the active one first
@@ -166,12 +170,15 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
       RefreshToken: config.tokens.refreshTokenTtl,
       Session: config.tokens.sessionTtl,
       Grant: config.tokens.sessionTtl,
+      ClientCredentials: config.tokens.accessTokenTtl,
       Interaction: 3600,
       AuthorizationCode: 60,
     },
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
+      // Per client: only those registered with the grant, confidential ones only.
+      clientCredentials: { enabled: true },
       // Clients opt in to requiring it (`require_pushed_authorization_requests`).
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       richAuthorizationRequests: richAuthorizationRequests(config.authorizationDetails.types),
@@ -209,6 +216,7 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
       policy,
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
+    extraClientMetadata: confidentialClientCredentials,
     loadExistingGrant: loadFirstPartyGrant,
     // A bound code names the transaction's Grant, which the session does not
     // keep (see restoreSessionGrant), so it cannot be tied to the session.
@@ -219,6 +227,7 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
     // for the same approval.
     issueRefreshToken: async (_ctx, client, source) => client.grantTypeAllowed('refresh_token') && !source.rar?.length,
     // token.rar is set before the token is saved, which is when this runs.
+    // A client_credentials token has neither source: no user, no user claims.
     extraTokenClaims: async (ctx, token) => {
       const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
       if (!source) return undefined;
@@ -259,26 +268,32 @@ export function createProvider(services: Services, keys: readonly LoadedSigningK
       services.logger.error({ err: error }, 'could not revoke the session at logout'),
     );
   });
+  provider.use(async (ctx, next) => {
+    await next();
+    reportTokenErrorsPerRfc6749(ctx as KoaContextWithOIDC);
+  });
   auditIssuedTokens(services, provider);
   return provider;
 }
 
 /**
  * Records every access token the provider issues (`token_issued`: client,
- * subject, acr, amr, txn, never the token), committed before the token
+ * subject, none for client_credentials, acr, amr, txn, never the token), committed before the token
  * response is sent. oidc-provider emits its events without waiting for
  * listeners, so a listener only notes the token on the request, and a
  * middleware around the request awaits the records.
  */
 function auditIssuedTokens(services: Services, provider: Provider): void {
-  const issued = new WeakMap<object, AccessToken[]>();
-  const note = (token: AccessToken) => {
+  const issued = new WeakMap<object, (AccessToken | ClientCredentials)[]>();
+  const note = (token: AccessToken | ClientCredentials) => {
     const ctx = Provider.ctx;
     if (!ctx) return;
     issued.set(ctx, [...(issued.get(ctx) ?? []), token]);
   };
   provider.on('access_token.issued', note);
   provider.on('access_token.saved', note);
+  provider.on('client_credentials.issued', note);
+  provider.on('client_credentials.saved', note);
   provider.use(async (ctx, next) => {
     await next();
     const tokens = issued.get(ctx);
@@ -287,7 +302,7 @@ function auditIssuedTokens(services: Services, provider: Provider): void {
     await Promise.all(tokens.map((token) => {
       const extra = (token.extra ?? {}) as { acr?: unknown; amr?: unknown; txn?: unknown };
       return recordTokenIssued(services, {
-        subject: token.accountId ?? null, client: token.clientId ?? 'unknown', ip: ctx.ip,
+        subject: ('accountId' in token ? token.accountId : undefined) ?? null, client: token.clientId ?? 'unknown', ip: ctx.ip,
         acr: typeof extra.acr === 'string' ? extra.acr : undefined,
         amr: Array.isArray(extra.amr) ? extra.amr.filter((value): value is string => typeof value === 'string') : undefined,
         txn: typeof extra.txn === 'string' ? extra.txn : undefined,
