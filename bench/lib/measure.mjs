@@ -47,19 +47,20 @@ export function pinLoadGenerator() {
 /**
  * Starts a target server in a child process and waits for its `READY <port>` line.
  *
- * @param {{ name: string, entry: string, args?: string[], nodeArgs?: string[], layout: { pinned: boolean } }} spec
+ * @param {{ name: string, entry: string, args?: string[], nodeArgs?: string[], layout: { pinned: boolean }, readyTimeoutMs?: number }} spec
+ *   readyTimeoutMs: how long to wait for READY (default 15 s), for servers that seed much first
  * @returns {Promise<{ name: string, url: string, pid: number, stop: () => Promise<void> }>}
  * @example
  * const server = await startServer({ name: 'guard', entry: 'bench/guard/servers.mjs', args: ['guard', issuer, audience], layout });
  */
-export async function startServer({ name, entry, args = [], nodeArgs = [], layout }) {
+export async function startServer({ name, entry, args = [], nodeArgs = [], layout, readyTimeoutMs = READY_TIMEOUT_MS }) {
   const nodeCommand = [process.execPath, ...nodeArgs, entry, ...args];
   const [command, ...commandArgs] = layout.pinned ? ['taskset', '-c', SERVER_CORE, ...nodeCommand] : nodeCommand;
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
   const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: no READY line within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`${name}: no READY line within ${readyTimeoutMs} ms`)), readyTimeoutMs);
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       const match = /^READY (\d+)$/.exec(line.trim());
@@ -125,20 +126,29 @@ export async function runPinned({ name, entry, args = [], nodeArgs = [], layout 
  * milliseconds); its own histogram rounds to whole milliseconds, too coarse
  * to compare p99s of 2 to 5 ms.
  *
- * @param {{ label: string, url: string, serverPid: number, method?: string, headers: Record<string, string>, body?: string, expectStatus: number, durationSeconds: number, warmupSeconds: number, connections: number }} target
- *   method and body default to a bodiless GET
+ * @param {{ label: string, url: string, serverPid: number, method?: string, headers: Record<string, string>, body?: string, requests?: object[], signal?: AbortSignal, expectStatus: number, durationSeconds: number, warmupSeconds: number, connections: number }} target
+ *   method and body default to a bodiless GET; `requests` (optional) is
+ *   autocannon's request list, for requests that differ one from the next
+ *   (`setupRequest`) or answers checked one by one (`onResponse`); `signal`
+ *   (optional) stops the warm-up or measured run early when aborted (the
+ *   figures then cover a shorter window: the caller decides what they are worth)
  * @returns {Promise<{ rps: number, p50: number, p99: number, requests: number, cpuUsPerRequest?: number, foreignCores?: number }>}
  *   rps is the mean of autocannon's per-second samples; p50/p99 in ms; CPU
  *   figures (Linux only) are the server's CPU µs per request and the cores
  *   other processes kept busy meanwhile
  */
-export async function measure({ label, url, serverPid, method = 'GET', headers, body, expectStatus, durationSeconds, warmupSeconds, connections }) {
-  const base = { url, method, headers, ...(body === undefined ? {} : { body }), connections, excludeErrorStats: false };
-  if (warmupSeconds > 0) await autocannon({ ...base, duration: warmupSeconds });
+export async function measure({ label, url, serverPid, method = 'GET', headers, body, requests, signal, expectStatus, durationSeconds, warmupSeconds, connections }) {
+  const base = { url, method, headers, ...(body === undefined ? {} : { body }), ...(requests === undefined ? {} : { requests }), connections, excludeErrorStats: false };
+  const stoppable = (run) => {
+    if (signal?.aborted) run.stop();
+    else signal?.addEventListener('abort', () => run.stop(), { once: true });
+    return run;
+  };
+  if (warmupSeconds > 0) await stoppable(autocannon({ ...base, duration: warmupSeconds }));
 
   const latencies = [];
   const stopCpuReading = startCpuReading(serverPid);
-  const run = autocannon({ ...base, duration: durationSeconds });
+  const run = stoppable(autocannon({ ...base, duration: durationSeconds }));
   run.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   const result = await run;
   const cpu = stopCpuReading();
