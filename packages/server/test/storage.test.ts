@@ -139,6 +139,42 @@ function repositorySuite(name: string, open: () => Promise<Database>, cleanup?: 
       assert.deepEqual(await sessions.listAuthEvents(db, 'nope'), []);
     });
 
+    test('sessions: a session started with its first event, read back with its user in one query', async () => {
+      const user = await newUser(db);
+      const { token, session } = await db.transaction().execute((trx) =>
+        sessions.createSessionWithEvent(trx, { userId: user.id, ip: null, userAgent: 'ua', now: 100 }, { method: 'password', at: 100 }));
+      assert.deepEqual(await sessions.findSessionWithUser(db, token), { session, user });
+      assert.deepEqual(await sessions.listAuthEvents(db, session.id), [{ method: 'password', at: 100 }]);
+      // The counter starts after the first event: the next one gets the next number.
+      await sessions.addAuthEvent(db, session.id, user.id, { method: 'totp', at: 100, authenticatorId: 'f1' });
+      assert.deepEqual(await sessions.listAuthEvents(db, session.id), [{ method: 'password', at: 100 }, { method: 'totp', at: 100, authenticatorId: 'f1' }]);
+      // Inside a caller's transaction too, and rolled back with it.
+      await assert.rejects(db.transaction().execute(async (trx) => {
+        await sessions.addAuthEvent(trx, session.id, user.id, { method: 'totp', at: 101 });
+        throw new Error('roll back');
+      }), /roll back/);
+      assert.equal((await sessions.listAuthEvents(db, session.id)).length, 2);
+      await sessions.revokeSession(db, session.id, 200);
+      assert.equal(await sessions.findSessionWithUser(db, token), undefined);
+      assert.equal(await sessions.findSessionWithUser(db, session.id), undefined);
+    });
+
+    test('attempts: several counters read at once', async () => {
+      const [a, b, none] = [unique('user'), unique('ip'), unique('none')];
+      await attempts.registerFailure(db, a, 1000, 60);
+      await attempts.registerFailure(db, a, 1001, 60);
+      await attempts.registerFailure(db, b, 900, 60);
+      const windows = await attempts.readFailureWindows(db, [a, b]);
+      assert.deepEqual(windows.get(a), { failures: 2, windowStart: 1000 });
+      assert.equal(attempts.openFailures(windows.get(a), 1030, 60), 2);
+      assert.equal(attempts.secondsUntilWindowEnds(windows.get(a), 1030, 60), 30);
+      // b's window closed at 960.
+      assert.equal(attempts.openFailures(windows.get(b), 1030, 60), 0);
+      assert.equal(attempts.secondsUntilWindowEnds(windows.get(b), 1030, 60), 0);
+      assert.equal(attempts.openFailures((await attempts.readFailureWindows(db, [none, a, b])).get(none), 1030, 60), 0);
+      assert.equal((await attempts.readFailureWindows(db, [none])).size, 0);
+    });
+
     test('attempts: failures count within a fixed window, then restart', async () => {
       const key = unique('user');
       assert.equal(await attempts.countFailures(db, key, 1000, 60), 0);

@@ -64,11 +64,28 @@ export function amrText(event: AuthenticationEvent): string {
  * await recordSignIn(services, { userId: user.id, event, ip: request.ip, device });
  * ```
  */
-export function recordSignIn(services: Services, input: { userId: string; event: AuthenticationEvent } & AuditOrigin): Promise<AuditRecord> {
-  return services.audit.record({
+export function recordSignIn(services: Services, input: SignIn): Promise<AuditRecord> {
+  return services.audit.record(signInEvent(input));
+}
+
+/** What {@link recordSignIn} records. */
+export type SignIn = { readonly userId: string; readonly event: AuthenticationEvent } & AuditOrigin;
+
+/**
+ * The `sign_in` event, for `audit.recordWith` when it must commit with the
+ * session it reports.
+ *
+ * @param input - as for {@link recordSignIn}
+ * @example
+ * ```ts
+ * await services.audit.recordWith(signInEvent({ userId: user.id, event, ip }), async (trx) => { await createSessionWithEvent(trx, session, event); return true; });
+ * ```
+ */
+export function signInEvent(input: SignIn): Omit<AuditEventInput, 'at'> {
+  return {
     type: 'sign_in', actor: `user:${input.userId}`, subject: input.userId, ip: input.ip ?? null, device: input.device ?? null,
     outcome: amrText(input.event), details: { method: input.event.method },
-  });
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import { CodeReusedError, InvalidCodeError, SimpleError, type AuthenticationEven
 import { keyedHash, matchesKeyedHash } from '../crypto/keyed-hash.js';
 import type { Channel } from '../delivery/messenger.js';
 import type { Services } from '../services.js';
-import { clearFailures, registerFailure, windowRemaining } from '../storage/attempts.js';
+import { registerFailure, windowRemaining } from '../storage/attempts.js';
 import { touchFactor, type Factor } from '../storage/factors.js';
 import {
   consumeOneTimeCode,
@@ -15,7 +15,7 @@ import {
   type OneTimeCode,
 } from '../storage/one-time-codes.js';
 import type { User } from '../storage/users.js';
-import { chargeFailure, refuseExhaustedAttempts, type AttemptScope } from './totp-verification.js';
+import { chargeFailure, clearAccountFailures, refuseExhaustedAttempts, type AttemptScope } from './totp-verification.js';
 
 /** What the "we sent you a code" page shows. */
 export interface SentCode {
@@ -189,7 +189,7 @@ export async function verifyOneTimeCode(
   input: { factors: readonly Factor[]; code: string; scope: AttemptScope },
 ): Promise<AuthenticationEvent> {
   const { scope } = input;
-  await refuseExhaustedAttempts(services, scope);
+  const accountFailures = await refuseExhaustedAttempts(services, scope);
   const factors = new Map(
     input.factors
       .filter((factor) => channelOf(factor.method) !== undefined && factor.userId === scope.userId)
@@ -206,7 +206,7 @@ export async function verifyOneTimeCode(
     const factor = factors.get(match.factorId)!;
     if (await consumeOneTimeCode(services.db, match.id, now)) {
       await touchFactor(services.db, factor.id, now);
-      await clearFailures(services.db, `account:${scope.userId}`);
+      await clearAccountFailures(services, scope.userId, accountFailures);
       return { method: factor.method, at: now, authenticatorId: factor.id };
     }
     // Another request consumed it between our read and our update.

@@ -8,7 +8,6 @@ import {
   normalizeRecoveryCode,
 } from '../factors/recovery-codes.js';
 import type { Services } from '../services.js';
-import { clearFailures } from '../storage/attempts.js';
 import { deleteFactor, touchFactor, type Factor } from '../storage/factors.js';
 import {
   countUnusedRecoveryCodes,
@@ -17,7 +16,7 @@ import {
   useRecoveryCode,
 } from '../storage/recovery-codes.js';
 import type { User } from '../storage/users.js';
-import { chargeFailure, refuseExhaustedAttempts, type AttemptScope } from './totp-verification.js';
+import { chargeFailure, clearAccountFailures, refuseExhaustedAttempts, type AttemptScope } from './totp-verification.js';
 import { recordFactorChange } from '../audit/events.js';
 
 const HASH_PURPOSE = 'recovery code';
@@ -107,7 +106,7 @@ export async function verifyRecoveryCode(
   services: Services,
   input: { factors: readonly Factor[]; code: string; scope: AttemptScope },
 ): Promise<RecoveryCodeUse> {
-  await refuseExhaustedAttempts(services, input.scope);
+  const accountFailures = await refuseExhaustedAttempts(services, input.scope);
   const recoveryFactors = recoveryFactorsOf(input.factors, input.scope.userId);
   if (recoveryFactors.length === 0) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
 
@@ -122,7 +121,7 @@ export async function verifyRecoveryCode(
       if (match === undefined) continue;
       const now = services.now();
       if (match.usedAt === null && (await useRecoveryCode(services.db, { factorId: factor.id, seq: match.seq, at: now }))) {
-        return finishUse(services, factor, input.scope.userId, now);
+        return finishUse(services, factor, input.scope.userId, now, accountFailures);
       }
       reused = true;
       // A used code typed again means someone other than the user may hold the sheet.
@@ -134,9 +133,9 @@ export async function verifyRecoveryCode(
   throw new InvalidCodeError(attemptsLeft);
 }
 
-async function finishUse(services: Services, factor: Factor, userId: string, now: number): Promise<RecoveryCodeUse> {
+async function finishUse(services: Services, factor: Factor, userId: string, now: number, accountFailures: number): Promise<RecoveryCodeUse> {
   await touchFactor(services.db, factor.id, now);
-  await clearFailures(services.db, `account:${userId}`);
+  await clearAccountFailures(services, userId, accountFailures);
   const remaining = await countUnusedRecoveryCodes(services.db, factor.id);
   services.logger.info({ userId, factorId: factor.id, remaining }, 'recovery code used');
   if (remaining === 0) await deleteFactor(services.db, factor.id);

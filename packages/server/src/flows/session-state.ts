@@ -2,8 +2,8 @@ import type { AuthenticationEvent, EnrolledAuthenticator } from '@stepwise/core'
 import { recordSessionRevoked, type AuditOrigin } from '../audit/events.js';
 import type { Services } from '../services.js';
 import { listFactors, type Factor } from '../storage/factors.js';
-import { findSessionByToken, listAuthEvents, revokeSession, type SessionRecord } from '../storage/sessions.js';
-import { findUserById, type User } from '../storage/users.js';
+import { findSessionByToken, findSessionWithUser, listAuthEvents, revokeSession, type SessionRecord } from '../storage/sessions.js';
+import type { User } from '../storage/users.js';
 import { listWebauthnCredentials, type WebauthnCredential } from '../storage/webauthn-credentials.js';
 
 /** Our first-party browser session cookie: an opaque random token. */
@@ -59,16 +59,44 @@ export function enrolledAuthenticators(
  */
 export async function loadSessionState(services: Services, token: string | undefined): Promise<SessionState | undefined> {
   if (!token) return undefined;
-  const session = await findSessionByToken(services.db, token);
-  if (!session || session.createdAt + services.config.tokens.sessionTtl < services.now()) return undefined;
-  const user = await findUserById(services.db, session.userId);
-  if (!user || user.disabled) return undefined;
-  const [events, factors, credentials] = await Promise.all([
+  const found = await findSessionWithUser(services.db, token);
+  if (!found || found.session.createdAt + services.config.tokens.sessionTtl < services.now()) return undefined;
+  const { session, user } = found;
+  if (user.disabled) return undefined;
+  const [events, factors] = await Promise.all([
     listAuthEvents(services.db, session.id),
     listFactors(services.db, user.id, { confirmedOnly: true }),
-    listWebauthnCredentials(services.db, user.id),
   ]);
+  // A credential is stored with its factor, confirmed, in one transaction
+  // (and goes with it): no confirmed WebAuthn factor, no credential to read.
+  const credentials = factors.some((factor) => factor.method === 'webauthn') ? await listWebauthnCredentials(services.db, user.id) : [];
   return { token, session, user, events, factors, credentials, enrolled: enrolledAuthenticators(user, factors, credentials) };
+}
+
+/**
+ * The state after an authentication event was added to its session, as a
+ * reload would read it, without reading it again: the event placed among
+ * the others by time (after those of the same second, as its sequence
+ * number places it), and the user's preferred method when it changed.
+ * Factors and credentials are those read at the start of the request, so
+ * use this only after a verification that does not change which
+ * authenticators the user has (a TOTP code, a sent code); events other
+ * requests added meanwhile are left out, which only ever asks for more.
+ *
+ * @param state - the state the event was verified in
+ * @param event - the event just recorded in `state.session`
+ * @param preferredMethod - the user's preferred method now
+ * @example
+ * ```ts
+ * await addAuthEvent(services.db, state.session.id, state.user.id, event);
+ * const next = withEvent(state, event, 'totp');
+ * ```
+ */
+export function withEvent(state: SessionState, event: AuthenticationEvent, preferredMethod = state.user.preferredMethod): SessionState {
+  const at = state.events.findIndex((earlier) => earlier.at > event.at);
+  const events = at === -1 ? [...state.events, event] : [...state.events.slice(0, at), event, ...state.events.slice(at)];
+  const user = preferredMethod === state.user.preferredMethod ? state.user : { ...state.user, preferredMethod };
+  return { ...state, user, events };
 }
 
 /**

@@ -2,8 +2,9 @@ import { AccountLockedError, InvalidCredentialsError, type AuthenticationEvent }
 import { recordLockout, recordSignInFailed } from '../audit/events.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.js';
 import type { Services } from '../services.js';
-import { clearFailures, countFailures, registerFailure, windowRemaining } from '../storage/attempts.js';
-import { addAuthEvent, createSession } from '../storage/sessions.js';
+import { clearFailures, openFailures, readFailureWindows, registerFailure, secondsUntilWindowEnds, type FailureWindow } from '../storage/attempts.js';
+import type { Db } from '../storage/database.js';
+import { addAuthEvent, createSessionWithEvent } from '../storage/sessions.js';
 import { findUserByUsername, normalizeUsername, updatePasswordHash, type User } from '../storage/users.js';
 
 /** Where a sign-in comes from. */
@@ -12,12 +13,15 @@ export interface SignInContext {
   readonly userAgent: string | null;
 }
 
-async function refuseWhenLocked(services: Services, key: string, max: number): Promise<void> {
-  const window = services.config.stepUp.accountWindowSeconds;
-  const now = services.now();
-  if ((await countFailures(services.db, key, now, window)) >= max) {
-    throw new AccountLockedError(await windowRemaining(services.db, key, now, window));
-  }
+/**
+ * Refuses when a counter has reached its limit.
+ *
+ * @returns the counter's failures in its open window (0 when none)
+ */
+function refuseWhenLocked(window: FailureWindow | undefined, max: number, now: number, windowSeconds: number): number {
+  const failures = openFailures(window, now, windowSeconds);
+  if (failures >= max) throw new AccountLockedError(secondsUntilWindowEnds(window, now, windowSeconds));
+  return failures;
 }
 
 /**
@@ -38,9 +42,13 @@ export async function verifyPasswordSignIn(
   const { accountMaxFailures, ipMaxFailures, accountWindowSeconds } = services.config.stepUp;
   const userKey = `login:user:${normalizeUsername(input.username)}`;
   const ipKey = `login:ip:${input.ip ?? 'unknown'}`;
+  // Both counters in one read; the account's is reset below only when it holds failures.
+  let userFailuresBefore: number;
   try {
-    await refuseWhenLocked(services, userKey, accountMaxFailures);
-    await refuseWhenLocked(services, ipKey, ipMaxFailures);
+    const windows = await readFailureWindows(services.db, [userKey, ipKey]);
+    const checkedAt = services.now();
+    userFailuresBefore = refuseWhenLocked(windows.get(userKey), accountMaxFailures, checkedAt, accountWindowSeconds);
+    refuseWhenLocked(windows.get(ipKey), ipMaxFailures, checkedAt, accountWindowSeconds);
   } catch (error) {
     const known = await findUserByUsername(services.db, input.username);
     await recordSignInFailed(services, { user: known, method: 'password', reason: (error as AccountLockedError).code, ip: input.ip });
@@ -67,7 +75,9 @@ export async function verifyPasswordSignIn(
     }
     throw failure;
   }
-  await clearFailures(services.db, userKey);
+  // A failure counted since the read above stays counted: only skipping a
+  // delete of nothing, never forgetting more than before.
+  if (userFailuresBefore > 0) await clearFailures(services.db, userKey);
   if (user.passwordHash && needsRehash(user.passwordHash)) {
     await updatePasswordHash(services.db, user.id, await hashPassword(input.password));
   }
@@ -79,23 +89,22 @@ export async function verifyPasswordSignIn(
  * there is none for this user yet.
  *
  * @param services - shared services
- * @param input - the user, the event, the current session (if any) and the request context
+ * @param input - the user, the event, the current session (if any), the
+ *   request context, and the transaction to write in (default: the database)
  * @returns the session id and, for a new session, the cookie token
  */
 export async function recordAuthentication(
   services: Services,
-  input: { user: User; event: AuthenticationEvent; sessionId?: string | undefined; context: SignInContext },
+  input: { user: User; event: AuthenticationEvent; sessionId?: string | undefined; context: SignInContext; db?: Db },
 ): Promise<{ sessionId: string; newToken?: string }> {
+  const db = input.db ?? services.db;
   if (input.sessionId) {
-    await addAuthEvent(services.db, input.sessionId, input.user.id, input.event);
+    await addAuthEvent(db, input.sessionId, input.user.id, input.event);
     return { sessionId: input.sessionId };
   }
-  const { token, session } = await createSession(services.db, {
-    userId: input.user.id,
-    ip: input.context.ip,
-    userAgent: input.context.userAgent,
-    now: services.now(),
-  });
-  await addAuthEvent(services.db, session.id, input.user.id, input.event);
-  return { sessionId: session.id, newToken: token };
+  const session = { userId: input.user.id, ip: input.context.ip, userAgent: input.context.userAgent, now: services.now() };
+  const { token, session: created } = db.isTransaction
+    ? await createSessionWithEvent(db, session, input.event)
+    : await db.transaction().execute((trx) => createSessionWithEvent(trx, session, input.event));
+  return { sessionId: created.id, newToken: token };
 }

@@ -9,7 +9,7 @@ import {
 import { recordLockout } from '../audit/events.js';
 import { matchTotp, totpSecretContext } from '../factors/totp.js';
 import type { Services } from '../services.js';
-import { clearFailures, countFailures, registerFailure, windowRemaining } from '../storage/attempts.js';
+import { clearFailures, openFailures, readFailureWindows, registerFailure, secondsUntilWindowEnds } from '../storage/attempts.js';
 import { advanceLastUsedStep, type Factor } from '../storage/factors.js';
 
 /** A step-up lives at most this long; its failure counter with it. */
@@ -25,21 +25,40 @@ export interface AttemptScope {
 /**
  * Refuses at once when the step-up already had its maximum of wrong codes
  * or the account is locked, before the code is even looked at: the right
- * code after five wrong ones is still refused.
+ * code after five wrong ones is still refused. Both counters are read in
+ * one statement.
  *
  * @param services - shared services
  * @param scope - challenge and account
+ * @returns the account's failures in its open window: a verified code
+ *   resets the counter only when this is above 0
  */
-export async function refuseExhaustedAttempts(services: Services, scope: AttemptScope): Promise<void> {
+export async function refuseExhaustedAttempts(services: Services, scope: AttemptScope): Promise<number> {
   const { maxAttemptsPerChallenge, accountMaxFailures, accountWindowSeconds } = services.config.stepUp;
   const now = services.now();
-  if ((await countFailures(services.db, scope.challengeKey, now, CHALLENGE_WINDOW_SECONDS)) >= maxAttemptsPerChallenge) {
+  const accountKey = `account:${scope.userId}`;
+  const windows = await readFailureWindows(services.db, [scope.challengeKey, accountKey]);
+  if (openFailures(windows.get(scope.challengeKey), now, CHALLENGE_WINDOW_SECONDS) >= maxAttemptsPerChallenge) {
     throw new TooManyAttemptsError(maxAttemptsPerChallenge);
   }
-  const accountKey = `account:${scope.userId}`;
-  if ((await countFailures(services.db, accountKey, now, accountWindowSeconds)) >= accountMaxFailures) {
-    throw new AccountLockedError(await windowRemaining(services.db, accountKey, now, accountWindowSeconds));
+  const accountFailures = openFailures(windows.get(accountKey), now, accountWindowSeconds);
+  if (accountFailures >= accountMaxFailures) {
+    throw new AccountLockedError(secondsUntilWindowEnds(windows.get(accountKey), now, accountWindowSeconds));
   }
+  return accountFailures;
+}
+
+/**
+ * Forgets the account's failures after a verified code, when the check
+ * before it found any. A failure counted meanwhile (another node) stays:
+ * this only skips deleting nothing.
+ *
+ * @param services - shared services
+ * @param userId - the account
+ * @param failuresBefore - what {@link refuseExhaustedAttempts} returned
+ */
+export async function clearAccountFailures(services: Services, userId: string, failuresBefore: number): Promise<void> {
+  if (failuresBefore > 0) await clearFailures(services.db, `account:${userId}`);
 }
 
 /**
@@ -88,7 +107,7 @@ export async function verifyTotpCode(
   services: Services,
   input: { factors: readonly Factor[]; code: string; scope: AttemptScope; onVerified?: (factor: Factor) => Promise<void> },
 ): Promise<AuthenticationEvent> {
-  await refuseExhaustedAttempts(services, input.scope);
+  const accountFailures = await refuseExhaustedAttempts(services, input.scope);
   const totpFactors = input.factors.filter((factor) => factor.method === 'totp' && factor.secret !== null);
   if (totpFactors.length === 0) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
 
@@ -101,7 +120,7 @@ export async function verifyTotpCode(
     const now = Math.floor(nowMs / 1000);
     if (await advanceLastUsedStep(services.db, factor.id, step, now)) {
       await input.onVerified?.(factor);
-      await clearFailures(services.db, `account:${input.scope.userId}`);
+      await clearAccountFailures(services, input.scope.userId, accountFailures);
       return { method: 'totp', at: now, authenticatorId: factor.id };
     }
     replayed = true;

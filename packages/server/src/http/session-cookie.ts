@@ -5,7 +5,7 @@ import { recordAuthentication, verifyPasswordSignIn, type SignInContext } from '
 import type { Services } from '../services.js';
 import type { User } from '../storage/users.js';
 import type { AuthenticationEvent } from '@stepwise/core';
-import { recordSignIn } from '../audit/events.js';
+import { signInEvent } from '../audit/events.js';
 import { ensureDeviceId } from './device-cookie.js';
 
 /**
@@ -101,7 +101,9 @@ export async function signInWithPassword(
  * Records a first-factor sign-in (a password, a passkey): in the browser's
  * session when it belongs to the same user (a re-authentication), else in a
  * new session whose cookie is set. The sign-in also goes into the user's
- * risk history, with the device cookie (issued when absent).
+ * risk history, with the device cookie (issued when absent). The event, the
+ * history and the `sign_in` audit event commit in one transaction: all of
+ * them or none.
  *
  * @param request - the request (client IP, user agent)
  * @param reply - the reply (session cookie)
@@ -120,15 +122,19 @@ export async function signInWithEvent(
   event: AuthenticationEvent,
 ): Promise<string> {
   const sameUser = existing?.user.id === user.id;
-  const { newToken } = await recordAuthentication(services, {
-    user, event, sessionId: sameUser ? existing.session.id : undefined, context: signInContext(request),
+  const context = signInContext(request);
+  const { ip, userAgent } = context;
+  const deviceId = ensureDeviceId(request, reply, services);
+  let newToken: string | undefined;
+  await services.audit.recordWith(signInEvent({ userId: user.id, event, ip, device: deviceId }), async (trx) => {
+    ({ newToken } = await recordAuthentication(services, {
+      user, event, sessionId: sameUser ? existing.session.id : undefined, context, db: trx,
+    }));
+    await services.risk.recordSignIn({
+      userId: user.id, ip: ip ?? undefined, userAgent: userAgent ?? undefined, deviceId, time: event.at, succeeded: true,
+    }, trx);
+    return true;
   });
   if (newToken) setSessionCookie(reply, services, newToken);
-  const { ip, userAgent } = signInContext(request);
-  const deviceId = ensureDeviceId(request, reply, services);
-  await services.risk.recordSignIn({
-    userId: user.id, ip: ip ?? undefined, userAgent: userAgent ?? undefined, deviceId, time: event.at, succeeded: true,
-  });
-  await recordSignIn(services, { userId: user.id, event, ip, device: deviceId });
   return newToken ?? existing!.token;
 }

@@ -8,7 +8,8 @@ import type { SignInRecord } from './risk-engine.js';
 /**
  * What the engine does with a completed sign-in: adds it to the user's
  * history with the place GeoIP gives (country and point; nothing for
- * private addresses) and remembers its device.
+ * private addresses) and remembers its device, in the caller's
+ * transaction when given one.
  *
  * @param db - the sign-in history and known devices
  * @param geoip - the GeoIP database
@@ -18,11 +19,11 @@ import type { SignInRecord } from './risk-engine.js';
  * await record({ userId, ip: request.ip, deviceId, time: now, succeeded: true });
  * ```
  */
-export function signInRecorder(db: Db, geoip: GeoIp): (record: SignInRecord) => Promise<void> {
-  return async (record) => {
+export function signInRecorder(db: Db, geoip: GeoIp): (record: SignInRecord, trx?: Db) => Promise<void> {
+  return async (record, trx = db) => {
     const ip = plainAddress(record.ip) ?? null;
     const location = geoip.locate(ip);
-    await addSignIn(db, record.userId, {
+    await addSignIn(trx, record.userId, {
       at: record.time,
       ip,
       country: location?.country ?? null,
@@ -30,6 +31,6 @@ export function signInRecorder(db: Db, geoip: GeoIp): (record: SignInRecord) => 
       longitude: location?.longitude ?? null,
       deviceId: record.deviceId ?? null,
     });
-    if (record.deviceId) await rememberDevice(db, record.userId, record.deviceId, record.time);
+    if (record.deviceId) await rememberDevice(trx, record.userId, record.deviceId, record.time);
   };
 }

@@ -1,5 +1,6 @@
 import { assessRisk, type RiskAssessment, type RiskScoring, type RiskSignal } from '@stepwise/core';
 import type { RiskConfig } from '../config/policy-schema.js';
+import type { Db } from '../storage/database.js';
 
 /** What the risk signals look at for one request. */
 export interface RiskContext {
@@ -28,8 +29,11 @@ export interface RiskEngine {
   readonly signals: readonly RiskSignal<RiskContext>[];
   /** Runs every signal and scores the findings. */
   assess(context: RiskContext): Promise<RiskAssessment>;
-  /** Adds a sign-in to the user's history (devices, places, hours). */
-  recordSignIn(record: SignInRecord): Promise<void>;
+  /**
+   * Adds a sign-in to the user's history (devices, places, hours), in
+   * `trx` when given (the sign-in's own transaction), else on its own.
+   */
+  recordSignIn(record: SignInRecord, trx?: Db): Promise<void>;
 }
 
 /**
@@ -48,7 +52,7 @@ export interface RiskEngine {
 export function riskEngineOf(
   config: RiskConfig,
   signals: readonly RiskSignal<RiskContext>[],
-  recordSignIn: (record: SignInRecord) => Promise<void>,
+  recordSignIn: (record: SignInRecord, trx?: Db) => Promise<void>,
 ): RiskEngine {
   const scoring: RiskScoring = { weights: config.weights, thresholds: config.thresholds };
   return {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 
 /*
  * Fixed-window failure counters. A window opens at the first failure and
@@ -40,9 +41,64 @@ export async function registerFailure(db: Db, key: string, now: number, windowSe
   return row.failures;
 }
 
-async function openWindow(db: Db, key: string, now: number, windowSeconds: number) {
+/** A key's counter as stored: failures since `windowStart` (seconds). */
+export interface FailureWindow {
+  readonly failures: number;
+  readonly windowStart: number;
+}
+
+/**
+ * The counters of several keys in one statement, for a request that checks
+ * more than one limit (an account and an IP, a step-up and its account).
+ * Keys without a counter are absent; windows are not yet judged open or
+ * closed (see {@link openFailures}).
+ *
+ * @param db - database
+ * @param keys - what is counted
+ * @example
+ * ```ts
+ * const windows = await readFailureWindows(db, [`login:user:${name}`, `login:ip:${ip}`]);
+ * if (openFailures(windows.get(`login:user:${name}`), now, 900) >= 10) throw new AccountLockedError(900);
+ * ```
+ */
+export async function readFailureWindows(db: Db, keys: readonly string[]): Promise<Map<string, FailureWindow>> {
+  const rows = keys.length === 2
+    ? (await twoWindows.execute(db, keys[0]!, keys[1]!)).rows
+    : await db.selectFrom('attempts').select(['key', 'failures', 'window_start']).where('key', 'in', [...keys]).execute();
+  return new Map(rows.map((row) => [row.key, { failures: row.failures, windowStart: row.window_start }]));
+}
+
+/** A sign-in and a code check each read two counters; see prepared-query.ts. */
+const twoWindows = prepareQuery((db: Db, first: string, second: string) =>
+  db.selectFrom('attempts').select(['key', 'failures', 'window_start']).where('key', 'in', [first, second]));
+
+/**
+ * Failures of a counter read by {@link readFailureWindows} in its current window.
+ *
+ * @param window - the counter, if the key has one
+ * @param now - seconds
+ * @param windowSeconds - window length
+ * @returns 0 when there is none or its window has closed
+ */
+export function openFailures(window: FailureWindow | undefined, now: number, windowSeconds: number): number {
+  return window && window.windowStart > now - windowSeconds ? window.failures : 0;
+}
+
+/**
+ * Seconds until a counter's window closes; what a locked caller is told to wait.
+ *
+ * @param window - the counter, if the key has one
+ * @param now - seconds
+ * @param windowSeconds - window length
+ * @returns 0 when there is no open window
+ */
+export function secondsUntilWindowEnds(window: FailureWindow | undefined, now: number, windowSeconds: number): number {
+  return window && window.windowStart > now - windowSeconds ? window.windowStart + windowSeconds - now : 0;
+}
+
+async function readWindow(db: Db, key: string): Promise<FailureWindow | undefined> {
   const row = await db.selectFrom('attempts').select(['failures', 'window_start']).where('key', '=', key).executeTakeFirst();
-  return row && row.window_start > now - windowSeconds ? row : undefined;
+  return row && { failures: row.failures, windowStart: row.window_start };
 }
 
 /**
@@ -55,7 +111,7 @@ async function openWindow(db: Db, key: string, now: number, windowSeconds: numbe
  * @returns 0 when there are none or the window has closed
  */
 export async function countFailures(db: Db, key: string, now: number, windowSeconds: number): Promise<number> {
-  return (await openWindow(db, key, now, windowSeconds))?.failures ?? 0;
+  return openFailures(await readWindow(db, key), now, windowSeconds);
 }
 
 /**
@@ -69,8 +125,7 @@ export async function countFailures(db: Db, key: string, now: number, windowSeco
  * @returns 0 when there is no open window
  */
 export async function windowRemaining(db: Db, key: string, now: number, windowSeconds: number): Promise<number> {
-  const window = await openWindow(db, key, now, windowSeconds);
-  return window ? window.window_start + windowSeconds - now : 0;
+  return secondsUntilWindowEnds(await readWindow(db, key), now, windowSeconds);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { auditRecordFields, chainEvents, type AuditEventInput, type AuditEventType, type AuditJson, type AuditRecord } from '@stepwise/core';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 import type { AuditEventsTable } from './schema.js';
 
 function json(value: unknown): string | null {
@@ -66,10 +67,10 @@ export async function appendAuditEvents(db: Db, dialect: 'sqlite' | 'postgres', 
  * ```
  */
 export async function appendAuditEventsWithin(trx: Db, dialect: 'sqlite' | 'postgres', events: readonly AuditEventInput[]): Promise<AuditRecord[]> {
-  const select = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
-  const head = await (dialect === 'postgres' ? select.forUpdate() : select).executeTakeFirstOrThrow();
+  const [head] = (await (dialect === 'postgres' ? lockedHead : plainHead).execute(trx)).rows;
+  if (!head) throw new Error('the audit head row is missing');
   const { records, head: next } = chainEvents(head, events);
-  await trx.insertInto('audit_events').values(records.map((record) => {
+  const rows = records.map((record) => {
     const fields = auditRecordFields(record);
     return {
       ...fields,
@@ -79,10 +80,53 @@ export async function appendAuditEventsWithin(trx: Db, dialect: 'sqlite' | 'post
       details: json(fields.details),
       hash: record.hash,
     };
-  })).execute();
-  await trx.updateTable('audit_head').set({ seq: next.seq, hash: next.hash }).where('id', '=', 1).execute();
+  });
+  const [only] = rows;
+  if (rows.length === 1 && only) {
+    const values = [
+      only.seq, only.type, only.at, only.actor, only.subject, only.client, only.ip, only.device,
+      only.requirement, only.rules, only.signals, only.outcome, only.details, only.prev_hash, only.hash,
+    ] as const;
+    // PostgreSQL inserts the event and moves the head in one statement (an INSERT in a WITH clause).
+    if (dialect === 'postgres') {
+      await oneEventAppend.execute(trx, ...values, next.seq, next.hash);
+      return records;
+    }
+    await oneEventInsert.execute(trx, ...values);
+  } else {
+    await trx.insertInto('audit_events').values(rows).execute();
+  }
+  await headUpdate.execute(trx, next.seq, next.hash);
   return records;
 }
+
+/*
+ * Every append runs these; one event per append is the usual case (see
+ * prepared-query.ts). Batches of several events are built each time.
+ */
+const plainHead = prepareQuery((db: Db) => db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1));
+const lockedHead = prepareQuery((db: Db) => db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate());
+const headUpdate = prepareQuery((db: Db, seq: number, hash: string) => db.updateTable('audit_head').set({ seq, hash }).where('id', '=', 1));
+type OneEvent = [
+  seq: number, type: string, at: number, actor: string | null, subject: string | null, client: string | null, ip: string | null,
+  device: string | null, requirement: string | null, rules: string | null, signals: string | null, outcome: string | null,
+  details: string | null, prevHash: string, hash: string,
+];
+const eventRow = (...[seq, type, at, actor, subject, client, ip, device, requirement, rules, signals, outcome, details, prevHash, hash]: OneEvent) => ({
+  seq, type, at, actor, subject, client, ip, device, requirement, rules, signals, outcome, details, prev_hash: prevHash, hash,
+});
+const oneEventAppend = prepareQuery((db: Db, ...values: [...OneEvent, headSeq: number, headHash: string]) => db
+  .with('appended', (qb) => qb.insertInto('audit_events').values(eventRow(...(values.slice(0, 15) as OneEvent))).returning('seq'))
+  .updateTable('audit_head')
+  .set({ seq: values[15], hash: values[16] })
+  .where('id', '=', 1));
+const oneEventInsert = prepareQuery((
+  db: Db, seq: number, type: string, at: number, actor: string | null, subject: string | null, client: string | null, ip: string | null,
+  device: string | null, requirement: string | null, rules: string | null, signals: string | null, outcome: string | null,
+  details: string | null, prevHash: string, hash: string,
+) => db.insertInto('audit_events').values({
+  seq, type, at, actor, subject, client, ip, device, requirement, rules, signals, outcome, details, prev_hash: prevHash, hash,
+}));
 
 /** The head the last append recorded: `seq` 0 and 64 zeros for an empty log. */
 export async function auditHead(db: Db): Promise<{ seq: number; hash: string }> {

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { SimpleError } from '@stepwise/core';
 import { isUniqueViolation } from './database.js';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 import type { ClientsTable } from './schema.js';
 
 /** An OpenID Connect client registration. */
@@ -67,9 +68,12 @@ export async function upsertClient(db: Db, metadata: ClientMetadata, now: number
  * @param clientId - `client_id`
  */
 export async function findClient(db: Db, clientId: string): Promise<ClientRecord | undefined> {
-  const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  const [row] = (await clientById.execute(db, clientId)).rows;
   return row && toClient(row);
 }
+
+/** Read on every token request (see prepared-query.ts). */
+const clientById = prepareQuery((db: Db, clientId: string) => db.selectFrom('clients').selectAll().where('client_id', '=', clientId));
 
 /**
  * Every client, by `client_id`.

@@ -4,6 +4,7 @@ import type { MethodId } from '@stepwise/core';
 import { SimpleError } from '@stepwise/core';
 import { epochSeconds } from './database.js';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 import type { FactorsTable } from './schema.js';
 
 /** One second factor of one user (TOTP app, security key, phone, …). */
@@ -107,11 +108,14 @@ export async function confirmFactor(db: Db, id: string, at: number): Promise<voi
  * @param options - `confirmedOnly` leaves out enrollments still in progress
  */
 export async function listFactors(db: Db, userId: string, options: { confirmedOnly?: boolean } = {}): Promise<Factor[]> {
-  let query = db.selectFrom('factors').selectAll().where('user_id', '=', userId);
-  if (options.confirmedOnly) query = query.where('confirmed_at', 'is not', null);
-  const rows = await query.orderBy('created_at').orderBy('id').execute();
+  // Every request with a session reads the confirmed ones; see prepared-query.ts.
+  if (options.confirmedOnly) return (await confirmedFactors.execute(db, userId)).rows.map(toFactor);
+  const rows = await db.selectFrom('factors').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
   return rows.map(toFactor);
 }
+
+const confirmedFactors = prepareQuery((db: Db, userId: string) => db
+  .selectFrom('factors').selectAll().where('user_id', '=', userId).where('confirmed_at', 'is not', null).orderBy('created_at').orderBy('id'));
 
 /**
  * Finds a factor by id. Callers check `userId` before trusting it.
@@ -170,14 +174,15 @@ export async function deleteUnconfirmedFactors(db: Db, userId: string, method: M
  * ```
  */
 export async function advanceLastUsedStep(db: Db, id: string, step: number, at: number): Promise<boolean> {
-  const result = await db
-    .updateTable('factors')
-    .set({ last_used_step: step, last_used_at: at })
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const result = await lastUsedStepUpdate.execute(db, step, at, id);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
+
+const lastUsedStepUpdate = prepareQuery((db: Db, step: number, at: number, id: string) => db
+  .updateTable('factors')
+  .set({ last_used_step: step, last_used_at: at })
+  .where('id', '=', id)
+  .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)])));
 
 /**
  * Renames a factor of a user.

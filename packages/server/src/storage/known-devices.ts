@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 
 /**
  * Remembers that a user signed in on a device, or refreshes when it was
@@ -16,12 +17,14 @@ import type { Db } from './database.js';
  * ```
  */
 export async function rememberDevice(db: Db, userId: string, deviceId: string, now: number): Promise<void> {
-  await db
-    .insertInto('known_devices')
-    .values({ user_id: userId, device_id: deviceId, first_seen_at: now, last_seen_at: now })
-    .onConflict((oc) => oc.columns(['user_id', 'device_id']).doUpdateSet({ last_seen_at: sql<number>`${sql.ref('excluded.last_seen_at')}` }))
-    .execute();
+  await deviceUpsert.execute(db, userId, deviceId, now);
 }
+
+/** Every sign-in runs it; see prepared-query.ts. */
+const deviceUpsert = prepareQuery((db: Db, userId: string, deviceId: string, now: number) => db
+  .insertInto('known_devices')
+  .values({ user_id: userId, device_id: deviceId, first_seen_at: now, last_seen_at: now })
+  .onConflict((oc) => oc.columns(['user_id', 'device_id']).doUpdateSet({ last_seen_at: sql<number>`${sql.ref('excluded.last_seen_at')}` })));
 
 /** A device a user has signed in on. */
 export interface KnownDevice {

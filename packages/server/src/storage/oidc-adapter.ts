@@ -2,6 +2,7 @@ import { deleteClient, findClient, upsertClient } from './clients.js';
 import type { ClientMetadata } from './clients.js';
 import { epochSeconds } from './database.js';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 
 /** What oidc-provider stores for one model instance: a JSON object. */
 export type AdapterPayload = Record<string, unknown>;
@@ -33,6 +34,27 @@ function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/*
+ * The provider reads a model on nearly every protocol request (the client,
+ * a code, a refresh token, a grant, a session) and writes one on most:
+ * these shapes are compiled once (see prepared-query.ts).
+ */
+const modelBy = (column: 'id' | 'user_code' | 'uid') => prepareQuery((db: Db, model: string, value: string, now: number) => db
+  .selectFrom('oidc_models')
+  .select(['payload', 'consumed_at'])
+  .where('model', '=', model)
+  .where(column, '=', value)
+  .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])));
+const MODEL_BY = { id: modelBy('id'), user_code: modelBy('user_code'), uid: modelBy('uid') };
+
+const modelUpsert = prepareQuery((
+  db: Db, model: string, id: string, payload: string, grantId: string | null, userCode: string | null, uid: string | null, expiresAt: number | null,
+) => {
+  // A rewritten payload is a new state; a stale consumed mark must not survive it.
+  const row = { payload, grant_id: grantId, user_code: userCode, uid, expires_at: expiresAt, consumed_at: null };
+  return db.insertInto('oidc_models').values({ model, id, ...row }).onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row));
+});
+
 /**
  * Builds the adapter class to pass as oidc-provider's `adapter` option.
  *
@@ -58,14 +80,8 @@ export function createOidcAdapter(db: Db): new (name: string) => Adapter {
         user_code: stringOrNull(payload.userCode),
         uid: stringOrNull(payload.uid),
         expires_at: typeof expiresIn === 'number' ? epochSeconds() + expiresIn : null,
-        // A rewritten payload is a new state; a stale consumed mark must not survive it.
-        consumed_at: null,
       };
-      await db
-        .insertInto('oidc_models')
-        .values({ model: this.name, id, ...row })
-        .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
-        .execute();
+      await modelUpsert.execute(db, this.name, id, row.payload, row.grant_id, row.user_code, row.uid, row.expires_at);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -104,13 +120,7 @@ export function createOidcAdapter(db: Db): new (name: string) => Adapter {
     }
 
     private async findWhere(column: 'id' | 'user_code' | 'uid', value: string): Promise<AdapterPayload | undefined> {
-      const row = await db
-        .selectFrom('oidc_models')
-        .select(['payload', 'consumed_at'])
-        .where('model', '=', this.name)
-        .where(column, '=', value)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', epochSeconds())]))
-        .executeTakeFirst();
+      const [row] = (await MODEL_BY[column].execute(db, this.name, value, epochSeconds())).rows;
       if (!row) return undefined;
       const payload = JSON.parse(row.payload) as AdapterPayload;
       return row.consumed_at === null ? payload : { ...payload, consumed: row.consumed_at };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 
 /*
  * Fixed-window request counters for the HTTP rate limits, the same shape as
@@ -31,21 +32,26 @@ export interface RateLimitHit {
  * ```
  */
 export async function countRequest(db: Db, key: string, nowMs: number, windowMs: number): Promise<RateLimitHit> {
+  const [row] = (await requestCount.execute(db, key, nowMs, nowMs + windowMs)).rows;
+  if (!row) throw new Error('the rate-limit upsert returned no row');
+  return { hits: row.hits, resetsAt: row.resets_at };
+}
+
+/** Every form post and API call runs it; see prepared-query.ts. */
+const requestCount = prepareQuery((db: Db, key: string, nowMs: number, resetsAt: number) => {
   const ended = sql<boolean>`${sql.ref('rate_limits.resets_at')} <= ${nowMs}`;
   // Both SET expressions read the row as it was before the update.
-  const row = await db
+  return db
     .insertInto('rate_limits')
-    .values({ key, hits: 1, resets_at: nowMs + windowMs })
+    .values({ key, hits: 1, resets_at: resetsAt })
     .onConflict((oc) =>
       oc.column('key').doUpdateSet({
         hits: sql<number>`case when ${ended} then 1 else ${sql.ref('rate_limits.hits')} + 1 end`,
         resets_at: sql<number>`case when ${ended} then ${sql.ref('excluded.resets_at')} else ${sql.ref('rate_limits.resets_at')} end`,
       }),
     )
-    .returning(['hits', 'resets_at'])
-    .executeTakeFirstOrThrow();
-  return { hits: row.hits, resetsAt: row.resets_at };
-}
+    .returning(['hits', 'resets_at']);
+});
 
 /**
  * Deletes the counters whose window has ended; a later request opens a new one.

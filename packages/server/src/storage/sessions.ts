@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { PostgresAdapter, type Selectable } from 'kysely';
 import type { AuthenticationEvent, MethodId } from '@stepwise/core';
 import { SimpleError } from '@stepwise/core';
 import type { Db } from './database.js';
 import type { AuthEventsTable, SessionsTable } from './schema.js';
+import { prepareQuery } from './prepared-query.js';
+import { toUser, type User } from './users.js';
 
 /** A first-party browser session. `id` is the hash of the cookie token. */
 export interface SessionRecord {
@@ -53,6 +55,44 @@ export async function createSession(
   db: Db,
   input: { userId: string; ip?: string | null; userAgent?: string | null; now: number },
 ): Promise<{ token: string; session: SessionRecord }> {
+  return insertSession(db, input, 0);
+}
+
+/**
+ * Starts a session that holds its first authentication event: the new
+ * session's counter starts at that event, so there is no row to bump as
+ * {@link addAuthEvent} does. One statement on PostgreSQL; two on SQLite,
+ * so run it in a transaction to have both or neither.
+ *
+ * @param db - database (an open transaction)
+ * @param input - who, from where, and now in seconds
+ * @param event - the first event (the password or passkey just verified)
+ * @returns the token to put in the cookie (never stored) and the record
+ * @example
+ * ```ts
+ * const { token } = await db.transaction().execute((trx) => createSessionWithEvent(trx, { userId, now }, { method: 'password', at: now }));
+ * ```
+ */
+export async function createSessionWithEvent(
+  db: Db,
+  input: { userId: string; ip?: string | null; userAgent?: string | null; now: number },
+  event: AuthenticationEvent,
+): Promise<{ token: string; session: SessionRecord }> {
+  const { token, row: session } = newSession(input, 1);
+  const event1 = authEventRow(session.id, 1, input.userId, event);
+  const eventValues = [event1.session_id, event1.seq, event1.user_id, event1.method, event1.at, event1.authenticator_id, event1.user_verified, event1.backed_up] as const;
+  const sessionValues = [session.id, session.user_id, session.created_at, session.last_seen_at, session.ip, session.user_agent, session.event_count] as const;
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    // One statement on PostgreSQL: the session inserted in a WITH clause.
+    await sessionWithEventInsert.execute(db, ...sessionValues, ...eventValues);
+  } else {
+    await sessionInsert.execute(db, ...sessionValues);
+    await authEventInsert.execute(db, ...eventValues);
+  }
+  return { token, session: toSession(session) };
+}
+
+function newSession(input: { userId: string; ip?: string | null; userAgent?: string | null; now: number }, eventCount: number) {
   const token = randomBytes(32).toString('base64url');
   const row = {
     id: sessionIdOf(token),
@@ -62,11 +102,52 @@ export async function createSession(
     revoked_at: null,
     ip: input.ip ?? null,
     user_agent: input.userAgent ?? null,
-    event_count: 0,
+    event_count: eventCount,
   };
-  await db.insertInto('sessions').values(row).execute();
+  return { token, row };
+}
+
+async function insertSession(
+  db: Db,
+  input: { userId: string; ip?: string | null; userAgent?: string | null; now: number },
+  eventCount: number,
+): Promise<{ token: string; session: SessionRecord }> {
+  const { token, row } = newSession(input, eventCount);
+  await sessionInsert.execute(db, row.id, row.user_id, row.created_at, row.last_seen_at, row.ip, row.user_agent, row.event_count);
   return { token, session: toSession(row) };
 }
+
+/** Every sign-in runs these two; see prepared-query.ts. */
+const sessionInsert = prepareQuery((
+  db: Db, id: string, userId: string, createdAt: number, lastSeenAt: number, ip: string | null, userAgent: string | null, eventCount: number,
+) => db.insertInto('sessions').values({
+  id, user_id: userId, created_at: createdAt, last_seen_at: lastSeenAt, revoked_at: null, ip, user_agent: userAgent, event_count: eventCount,
+}));
+
+type SessionValues = [id: string, userId: string, createdAt: number, lastSeenAt: number, ip: string | null, userAgent: string | null, eventCount: number];
+type EventValues = [
+  sessionId: string, seq: number, userId: string, method: string, at: number,
+  authenticatorId: string | null, userVerified: number | null, backedUp: number | null,
+];
+
+const sessionWithEventInsert = prepareQuery((db: Db, ...values: [...SessionValues, ...EventValues]) => {
+  const [id, userId, createdAt, lastSeenAt, ip, userAgent, eventCount, sessionId, seq, eventUserId, method, at, authenticatorId, userVerified, backedUp] = values;
+  return db
+    .with('session', (qb) => qb.insertInto('sessions').values({
+      id, user_id: userId, created_at: createdAt, last_seen_at: lastSeenAt, revoked_at: null, ip, user_agent: userAgent, event_count: eventCount,
+    }).returning('id'))
+    .insertInto('auth_events')
+    .values({
+      session_id: sessionId, seq, user_id: eventUserId, method, at, authenticator_id: authenticatorId, user_verified: userVerified, backed_up: backedUp,
+    });
+});
+
+const authEventInsert = prepareQuery((
+  db: Db, sessionId: string, seq: number, userId: string, method: string, at: number,
+  authenticatorId: string | null, userVerified: number | null, backedUp: number | null,
+) => db.insertInto('auth_events').values({
+  session_id: sessionId, seq, user_id: userId, method, at, authenticator_id: authenticatorId, user_verified: userVerified, backed_up: backedUp,
+}));
 
 /**
  * Finds the live session a cookie token names.
@@ -86,6 +167,47 @@ export async function findSessionByToken(db: Db, token: string): Promise<Session
     .executeTakeFirst();
   return row && toSession(row);
 }
+
+/**
+ * Finds the live session a cookie token names together with its user, in
+ * one statement: what every request with a session cookie reads first.
+ *
+ * @param db - database
+ * @param token - the cookie value
+ * @returns undefined when the token is unknown or the session revoked
+ * @example
+ * ```ts
+ * const found = await findSessionWithUser(db, request.cookies.stepwise_session);
+ * if (found && !found.user.disabled) console.log(found.user.username);
+ * ```
+ */
+export async function findSessionWithUser(db: Db, token: string): Promise<{ session: SessionRecord; user: User } | undefined> {
+  if (token.length > 128) return undefined;
+  const [row] = (await sessionWithUser.execute(db, sessionIdOf(token))).rows;
+  if (!row) return undefined;
+  const session: SessionRecord = {
+    id: row.session_id,
+    userId: row.id,
+    createdAt: row.session_created_at,
+    lastSeenAt: row.session_last_seen_at,
+    revokedAt: row.session_revoked_at,
+    ip: row.session_ip,
+    userAgent: row.session_user_agent,
+  };
+  return { session, user: toUser(row) };
+}
+
+/** Every request with a session cookie runs it; see prepared-query.ts. */
+const sessionWithUser = prepareQuery((db: Db, id: string) => db
+  .selectFrom('sessions')
+  .innerJoin('users', 'users.id', 'sessions.user_id')
+  .selectAll('users')
+  .select([
+    'sessions.id as session_id', 'sessions.created_at as session_created_at', 'sessions.last_seen_at as session_last_seen_at',
+    'sessions.revoked_at as session_revoked_at', 'sessions.ip as session_ip', 'sessions.user_agent as session_user_agent',
+  ])
+  .where('sessions.id', '=', id)
+  .where('sessions.revoked_at', 'is', null));
 
 /**
  * Records activity on a session. Never moves `lastSeenAt` backwards, since
@@ -141,7 +263,9 @@ export async function listSessions(db: Db, userId: string): Promise<SessionRecor
  * ```
  */
 export async function addAuthEvent(db: Db, sessionId: string, userId: string, event: AuthenticationEvent): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return addAuthEventInOneStatement(db, sessionId, userId, event);
+  // Inside the caller's transaction when given one (a sign-in and its audit event), else in its own.
+  const add = async (trx: Db) => {
     // Bumping the session's counter takes its row lock, so concurrent inserts
     // for one session get distinct, ordered sequence numbers on both engines.
     const counter = await trx
@@ -151,20 +275,57 @@ export async function addAuthEvent(db: Db, sessionId: string, userId: string, ev
       .returning('event_count')
       .executeTakeFirst();
     if (!counter) throw new SimpleError('ERR_NOT_FOUND', 'no such session');
-    await trx
-      .insertInto('auth_events')
-      .values({
-        session_id: sessionId,
-        seq: counter.event_count,
-        user_id: userId,
-        method: event.method,
-        at: event.at,
-        authenticator_id: event.authenticatorId ?? null,
-        user_verified: flag(event.userVerified),
-        backed_up: flag(event.backedUp),
-      })
-      .execute();
-  });
+    const row = authEventRow(sessionId, counter.event_count, userId, event);
+    await authEventInsert.execute(trx, row.session_id, row.seq, row.user_id, row.method, row.at, row.authenticator_id, row.user_verified, row.backed_up);
+  };
+  await (db.isTransaction ? add(db) : db.transaction().execute(add));
+}
+
+/*
+ * PostgreSQL can bump the counter and insert the event in one statement (an
+ * UPDATE in a WITH clause): the same row lock and sequence number as the
+ * two statements SQLite needs, without a transaction around them, and no
+ * row inserted when there is no such session.
+ */
+async function addAuthEventInOneStatement(db: Db, sessionId: string, userId: string, event: AuthenticationEvent): Promise<void> {
+  const row = authEventRow(sessionId, 0, userId, event);
+  const result = await countedAuthEventInsert.execute(db, row.session_id, row.user_id, row.method, row.at, row.authenticator_id, row.user_verified, row.backed_up);
+  if ((result.numAffectedRows ?? 0n) === 0n) throw new SimpleError('ERR_NOT_FOUND', 'no such session');
+}
+
+const countedAuthEventInsert = prepareQuery((
+  db: Db, sessionId: string, userId: string, method: string, at: number,
+  authenticatorId: string | null, userVerified: number | null, backedUp: number | null,
+) => db
+  .with('counter', (qb) => qb
+    .updateTable('sessions')
+    .set((eb) => ({ event_count: eb('event_count', '+', 1) }))
+    .where('id', '=', sessionId)
+    .returning('event_count'))
+  .insertInto('auth_events')
+  .columns(['session_id', 'seq', 'user_id', 'method', 'at', 'authenticator_id', 'user_verified', 'backed_up'])
+  .expression((eb) => eb.selectFrom('counter').select([
+    eb.val(sessionId).as('session_id'),
+    'counter.event_count',
+    eb.val(userId).as('user_id'),
+    eb.val(method).as('method'),
+    eb.val(at).as('at'),
+    eb.val(authenticatorId).as('authenticator_id'),
+    eb.val(userVerified).as('user_verified'),
+    eb.val(backedUp).as('backed_up'),
+  ])));
+
+function authEventRow(sessionId: string, seq: number, userId: string, event: AuthenticationEvent): AuthEventsTable {
+  return {
+    session_id: sessionId,
+    seq,
+    user_id: userId,
+    method: event.method,
+    at: event.at,
+    authenticator_id: event.authenticatorId ?? null,
+    user_verified: flag(event.userVerified),
+    backed_up: flag(event.backedUp),
+  };
 }
 
 function flag(value: boolean | undefined): number | null {
@@ -188,15 +349,12 @@ function toEvent(row: Selectable<AuthEventsTable>): AuthenticationEvent {
  * @param sessionId - session id
  */
 export async function listAuthEvents(db: Db, sessionId: string): Promise<AuthenticationEvent[]> {
-  const rows = await db
-    .selectFrom('auth_events')
-    .selectAll()
-    .where('session_id', '=', sessionId)
-    .orderBy('at')
-    .orderBy('seq')
-    .execute();
-  return rows.map(toEvent);
+  return (await sessionEvents.execute(db, sessionId)).rows.map(toEvent);
 }
+
+/** Every request with a session runs it; see prepared-query.ts. */
+const sessionEvents = prepareQuery((db: Db, sessionId: string) =>
+  db.selectFrom('auth_events').selectAll().where('session_id', '=', sessionId).orderBy('at').orderBy('seq'));
 
 /**
  * Finds a session by id (the token hash), revoked or not.

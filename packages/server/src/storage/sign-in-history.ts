@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 
 /** One sign-in as the risk signals remember it. */
 export interface SignInEntry {
@@ -34,29 +35,24 @@ function toEntry(row: { at: number; ip: string | null; country: string | null; l
  * ```
  */
 export async function addSignIn(db: Db, userId: string, entry: SignInEntry): Promise<void> {
-  await db
-    .insertInto('sign_in_history')
-    .values({
-      id: randomUUID(),
-      user_id: userId,
-      at: entry.at,
-      ip: entry.ip,
-      country: entry.country,
-      latitude: entry.latitude,
-      longitude: entry.longitude,
-      device_id: entry.deviceId,
-    })
-    .execute();
-  const cutoff = await db
-    .selectFrom('sign_in_history')
-    .select('at')
-    .where('user_id', '=', userId)
-    .orderBy('at', 'desc')
-    .offset(SIGN_IN_HISTORY_LIMIT)
-    .limit(1)
-    .executeTakeFirst();
+  await signInInsert.execute(db, randomUUID(), userId, entry.at, entry.ip, entry.country, entry.latitude, entry.longitude, entry.deviceId);
+  const [cutoff] = (await historyCutoff.execute(db, userId)).rows;
   if (cutoff) await db.deleteFrom('sign_in_history').where('user_id', '=', userId).where('at', '<=', cutoff.at).execute();
 }
+
+/** Every sign-in runs these two; see prepared-query.ts. */
+const signInInsert = prepareQuery((
+  db: Db, id: string, userId: string, at: number, ip: string | null, country: string | null,
+  latitude: number | null, longitude: number | null, deviceId: string | null,
+) => db.insertInto('sign_in_history').values({ id, user_id: userId, at, ip, country, latitude, longitude, device_id: deviceId }));
+
+const historyCutoff = prepareQuery((db: Db, userId: string) => db
+  .selectFrom('sign_in_history')
+  .select('at')
+  .where('user_id', '=', userId)
+  .orderBy('at', 'desc')
+  .offset(SIGN_IN_HISTORY_LIMIT)
+  .limit(1));
 
 /**
  * A user's sign-ins, newest first; those of one second in no set order.

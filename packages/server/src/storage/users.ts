@@ -3,6 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import { isMethodId, SimpleError, ValidationError, type MethodId } from '@stepwise/core';
 import { epochSeconds, isUniqueViolation } from './database.js';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 import type { UsersTable } from './schema.js';
 
 /** An account. `username` is always the normalized form. */
@@ -39,7 +40,12 @@ export function normalizeUsername(username: string): string {
   return username.normalize('NFKC').trim().toLowerCase().replaceAll('\u0000', '\uFFFD');
 }
 
-function toUser(row: Selectable<UsersTable>): User {
+/**
+ * A `users` row as a {@link User}, for repositories that read users with a join.
+ *
+ * @param row - every column of the row
+ */
+export function toUser(row: Selectable<UsersTable>): User {
   return {
     id: row.id,
     username: row.username,
@@ -99,9 +105,12 @@ export async function createUser(
  * @param username - as typed
  */
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('username', '=', normalizeUsername(username)).executeTakeFirst();
+  const [row] = (await userByUsername.execute(db, normalizeUsername(username))).rows;
   return row && toUser(row);
 }
+
+/** Every sign-in reads it; see prepared-query.ts. */
+const userByUsername = prepareQuery((db: Db, username: string) => db.selectFrom('users').selectAll().where('username', '=', username));
 
 /**
  * Finds an account by id.
@@ -159,8 +168,11 @@ export async function updatePasswordHash(db: Db, id: string, passwordHash: strin
  * @param method - the method just used
  */
 export async function setPreferredMethod(db: Db, id: string, method: MethodId): Promise<void> {
-  await db.updateTable('users').set({ preferred_method: method }).where('id', '=', id).execute();
+  await preferredMethodUpdate.execute(db, method, id);
 }
+
+const preferredMethodUpdate = prepareQuery((db: Db, method: MethodId, id: string) =>
+  db.updateTable('users').set({ preferred_method: method }).where('id', '=', id));
 
 /**
  * Sets the email address or phone number on file (after it was verified).

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordStepUpFailed, type StepUpRef } from '../../audit/events.js';
 import { sendOneTimeCode, verifyOneTimeCode } from '../../flows/one-time-codes.js';
 import { verifyRecoveryCode } from '../../flows/recovery-codes.js';
-import { loadSessionState, type SessionState } from '../../flows/session-state.js';
+import { loadSessionState, withEvent, type SessionState } from '../../flows/session-state.js';
 import { recordAuthentication } from '../../flows/sign-in.js';
 import { verifyTotpCode } from '../../flows/totp-verification.js';
 import { finishWebauthnAuthentication } from '../../flows/webauthn-authentication.js';
@@ -107,7 +107,12 @@ const recoveryCodeBody = {
   properties: { _csrf: { type: 'string', maxLength: 256 }, code: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
-type Verified = { readonly event: AuthenticationEvent; readonly notice?: string };
+type Verified = {
+  readonly event: AuthenticationEvent;
+  readonly notice?: string;
+  /** The answer changed what the user has enrolled (a last recovery code, a credential's backup state): read the session again. */
+  readonly authenticatorsChanged?: boolean;
+};
 type Body = Record<string, string>;
 
 /**
@@ -138,13 +143,15 @@ export function registerStepUpAnswers<C extends StepUpContext>(app: FastifyInsta
       const method = methodOf(fields);
       try {
         if (!context.offered.includes(method)) throw new SimpleError('ERR_METHOD_NOT_OFFERED', undefined, { method });
-        const { event, notice } = await verify(context, fields);
+        const { event, notice, authenticatorsChanged } = await verify(context, fields);
         const { state } = context;
         await recordAuthentication(services, { user: state.user, event, sessionId: state.session.id, context: signInContext(request) });
         // A recovery code is for a lost device: never the default next time.
-        if (method !== 'recovery_code') await setPreferredMethod(services.db, state.user.id, method);
-        const reloaded = await loadSessionState(services, state.token);
-        return surface.resume(request, reply, { ...context, state: reloaded ?? state }, { now: event.at, notice, pause: notice !== undefined, answered: method });
+        const preferred = method === 'recovery_code' ? state.user.preferredMethod : method;
+        if (preferred !== state.user.preferredMethod) await setPreferredMethod(services.db, state.user.id, method);
+        // Only a verification that changed the user's authenticators needs them read again.
+        const next = authenticatorsChanged ? await loadSessionState(services, state.token) : withEvent(state, event, preferred);
+        return surface.resume(request, reply, { ...context, state: next ?? state }, { now: event.at, notice, pause: notice !== undefined, answered: method });
       } catch (error) {
         if (error instanceof StepwiseError) {
           await recordStepUpFailed(services, {
@@ -160,7 +167,7 @@ export function registerStepUpAnswers<C extends StepUpContext>(app: FastifyInsta
 
   answer('webauthn', passkeyBody, () => 'webauthn', async (context, body) => {
     const { event } = await finishWebauthnAuthentication(services, { ceremonyId: body.ceremony_id!, response: body.response!, user: context.state.user });
-    return { event };
+    return { event, authenticatorsChanged: true };
   });
 
   answer('totp', codeBody, () => 'totp', async (context, body) => ({
@@ -180,7 +187,7 @@ export function registerStepUpAnswers<C extends StepUpContext>(app: FastifyInsta
     const left = remaining === 0
       ? 'That was your last recovery code. Generate new ones on your account page.'
       : `You have ${remaining} recovery code${remaining === 1 ? '' : 's'} left.`;
-    return { event, notice: `Recovery code accepted. ${left}` };
+    return { event, notice: `Recovery code accepted. ${left}`, authenticatorsChanged: true };
   });
 
   route('send-code', factorBody, async (request, reply, context, body) => {
