@@ -1,6 +1,7 @@
 import { evaluateAssurance, SimpleError, transactionHash, type AuthenticationEvent, type ProvenAssurance } from '@stepwise/core';
 import { recordStepUpExpired, stepUpSatisfiedEvent, type AuditOrigin } from '../audit/events.js';
 import type { Services } from '../services.js';
+import type { Db } from '../storage/database.js';
 import { countFailures } from '../storage/attempts.js';
 import { expireChallenge, failChallenge, findChallenge, satisfyChallenge, type Challenge } from '../storage/challenges.js';
 import { approvalRequirement } from './bind-transaction.js';
@@ -70,7 +71,9 @@ export async function loadChallenge(services: Services, id: string, apiKeyId?: s
  * @param events - every event that may count
  * @param apiKeyName - the audience of the receipt
  * @param at - the instant to judge at (the latest answer), so `max_age: 0` is met by an answer given now
- * @param answer - the method of the answer just given and where it came from, for the audit log
+ * @param answer - the method of the answer just given and where it came from, for the audit log;
+ *   `claim` spends the answer's code in the same transaction (see `matchTotpCode`); when it
+ *   resolves false nothing is written and `ERR_CHALLENGE_SATISFIED` is thrown
  * @returns the receipt, or `undefined` when the requirement is not met yet; when there is one, its
  *   `step_up_satisfied` event is committed (only the request that satisfied the challenge records it)
  * @throws `ERR_CHALLENGE_SATISFIED` when another request satisfied it first
@@ -81,7 +84,7 @@ export async function trySatisfyChallenge(
   events: readonly AuthenticationEvent[],
   apiKeyName: string,
   at = services.now(),
-  answer: { readonly method?: string | undefined } & AuditOrigin = {},
+  answer: { readonly method?: string | undefined; readonly claim?: (trx: Db) => Promise<boolean> } & AuditOrigin = {},
 ): Promise<string | undefined> {
   const assurance = evaluateAssurance(events, approvalRequirement(challenge), services.levels, at);
   if (!assurance.met) return undefined;
@@ -110,7 +113,10 @@ export async function trySatisfyChallenge(
     subject: challenge.userId, requirement: challenge.requirement, method: answer.method, acr: proof.acr, ip: answer.ip, device: answer.device,
     ref: { surface: 'challenge', client: apiKeyName, decisionId: challenge.decisionId, challengeId: challenge.id },
   });
-  const satisfied = await services.audit.recordWith(event, (trx) => satisfyChallenge(trx, challenge.id, { proof, receipt, receiptJti: jti }, now));
+  // A code's time step, when the caller defers it here, is spent in the same
+  // commit; a claim that fails writes nothing (the caller knows why).
+  const satisfied = await services.audit.recordWith(event, async (trx) =>
+    (answer.claim === undefined || await answer.claim(trx)) && satisfyChallenge(trx, challenge.id, { proof, receipt, receiptJti: jti }, now));
   if (!satisfied) throw new SimpleError('ERR_CHALLENGE_SATISFIED');
   return receipt;
 }

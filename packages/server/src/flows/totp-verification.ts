@@ -10,6 +10,7 @@ import { recordLockout } from '../audit/events.js';
 import { matchTotp, totpSecretContext } from '../factors/totp.js';
 import type { Services } from '../services.js';
 import { clearFailures, openFailures, readFailureWindows, registerFailure, secondsUntilWindowEnds } from '../storage/attempts.js';
+import type { Db } from '../storage/database.js';
 import { advanceLastUsedStep, type Factor } from '../storage/factors.js';
 
 /** A step-up lives at most this long; its failure counter with it. */
@@ -90,6 +91,72 @@ function openSecret(services: Services, factor: Factor): string | undefined {
     services.logger.error({ err: error, factorId: factor.id }, 'a TOTP secret could not be decrypted');
     return undefined;
   }
+}
+
+/** A matched TOTP code whose time step is not yet spent; see {@link matchTotpCode}. */
+export interface MatchedTotpCode {
+  readonly event: AuthenticationEvent;
+  /**
+   * Spends the code's time step (the atomic check-and-set of
+   * `advanceLastUsedStep`), in the caller's transaction: false when another
+   * request spent it first, and the code must then be refused as reused
+   * (see {@link refuseReusedCode}).
+   */
+  claim(db: Db): Promise<boolean>;
+  /** The account's failures before this answer: once the claim committed, pass it to {@link clearAccountFailures}. */
+  readonly accountFailures: number;
+}
+
+/**
+ * The first half of {@link verifyTotpCode}, for a caller that commits the
+ * code's time step in the same transaction as what the code approves (a
+ * decision challenge satisfied): one commit instead of two. Refuses at once
+ * what `verifyTotpCode` refuses before spending the step (exhausted
+ * attempts, a wrong code, a step already spent by an earlier answer); the
+ * caller clears the account's failures once its claim committed.
+ *
+ * @param services - shared services
+ * @param input - the factors to try, the typed code and the attempt scope
+ * @returns the event and how to spend its step
+ * @throws {@link InvalidCodeError}, {@link CodeReusedError}, {@link TooManyAttemptsError} or {@link AccountLockedError}
+ */
+export async function matchTotpCode(
+  services: Services,
+  input: { factors: readonly Factor[]; code: string; scope: AttemptScope },
+): Promise<MatchedTotpCode> {
+  const accountFailures = await refuseExhaustedAttempts(services, input.scope);
+  const totpFactors = input.factors.filter((factor) => factor.method === 'totp' && factor.secret !== null);
+  if (totpFactors.length === 0) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
+  const nowMs = services.now() * 1000;
+  const now = Math.floor(nowMs / 1000);
+  let replayed = false;
+  for (const factor of totpFactors) {
+    const secret = openSecret(services, factor);
+    const step = secret === undefined ? null : matchTotp(secret, input.code, nowMs);
+    if (step === null) continue;
+    // As read with the factors; the claim checks again, atomically.
+    if (factor.lastUsedStep !== null && factor.lastUsedStep >= step) {
+      replayed = true;
+      continue;
+    }
+    return { event: { method: 'totp', at: now, authenticatorId: factor.id }, claim: (db) => advanceLastUsedStep(db, factor.id, step, now), accountFailures };
+  }
+  const attemptsLeft = await chargeFailure(services, input.scope);
+  if (replayed) throw new CodeReusedError();
+  throw new InvalidCodeError(attemptsLeft);
+}
+
+/**
+ * What a caller of {@link matchTotpCode} does when its claim found the
+ * step spent: the answer counts as a failed attempt and is refused as reused.
+ *
+ * @param services - shared services
+ * @param scope - challenge and account
+ * @throws {@link CodeReusedError} always
+ */
+export async function refuseReusedCode(services: Services, scope: AttemptScope): Promise<never> {
+  await chargeFailure(services, scope);
+  throw new CodeReusedError();
 }
 
 /**

@@ -8,7 +8,8 @@ import { parseDecisionRequest } from '../../decisions/decision-request.js';
 import { makeDecision, type DecisionAnswer } from '../../decisions/make-decision.js';
 import { sendOneTimeCode, verifyOneTimeCode } from '../../flows/one-time-codes.js';
 import { verifyRecoveryCode } from '../../flows/recovery-codes.js';
-import { verifyTotpCode } from '../../flows/totp-verification.js';
+import { clearAccountFailures, matchTotpCode, refuseReusedCode } from '../../flows/totp-verification.js';
+import type { Db } from '../../storage/database.js';
 import type { Services } from '../../services.js';
 import { findApiKey, touchApiKey, type ApiKey } from '../../storage/api-keys.js';
 import { setChallengeEvents, type Challenge } from '../../storage/challenges.js';
@@ -139,9 +140,11 @@ export function registerDecisionApi(app: FastifyInstance, services: Services): v
     const apiKey = apiKeyOf(request);
     const challenge = await openChallenge(services, (request.params as { id: string }).id, apiKey.id);
     const { method, code } = request.body as { method: (typeof CODE_METHODS)[number]; code: string };
-    const event = await verifyCode(services, challenge, method, code, apiKey.name);
+    const { event, claim, settle, spent } = await verifyCode(services, challenge, method, code, apiKey.name);
     const events = [...challenge.priorEvents, event];
-    const receipt = await trySatisfyChallenge(services, challenge, events, apiKey.name, event.at, { method });
+    const receipt = await trySatisfyChallenge(services, challenge, events, apiKey.name, event.at, { method, claim }).catch(settle);
+    if (receipt === undefined && claim && !(await claim(services.db))) await settle(new SimpleError('ERR_CHALLENGE_SATISFIED'));
+    await spent?.();
     if (receipt === undefined) {
       await setChallengeEvents(services.db, challenge.id, events);
       return reply.send({ ...challengeJson(challenge, types), requirement_met: false, message: 'Accepted; this alone does not meet the requirement: answer with another method' });
@@ -150,14 +153,18 @@ export function registerDecisionApi(app: FastifyInstance, services: Services): v
   });
 }
 
-async function verifyCode(services: Services, challenge: Challenge, method: (typeof CODE_METHODS)[number], code: string, apiKeyName: string): Promise<AuthenticationEvent> {
+/**
+ * Checks the typed code. A TOTP code's time step is left for the caller to
+ * spend with `claim`, in the same transaction as the challenge it satisfies
+ * (one commit, not two); `settle` turns a failed claim into the refusal of a
+ * reused code, and `spent` clears the account's failures once it committed.
+ */
+async function verifyCode(services: Services, challenge: Challenge, method: (typeof CODE_METHODS)[number], code: string, apiKeyName: string): Promise<{
+  event: AuthenticationEvent; claim?: (db: Db) => Promise<boolean>; settle(error: unknown): Promise<never>; spent?: () => Promise<void>;
+}> {
   const factors = await listFactors(services.db, challenge.userId, { confirmedOnly: true });
   const scope = { challengeKey: challengeKeyOf(challenge.id), userId: challenge.userId };
-  try {
-    if (method === 'totp') return await verifyTotpCode(services, { factors, code, scope });
-    if (method === 'recovery_code') return (await verifyRecoveryCode(services, { factors, code, scope })).event;
-    return await verifyOneTimeCode(services, { factors: factors.filter((factor) => factor.method === method), code, scope });
-  } catch (error) {
+  const refused = async (error: unknown): Promise<never> => {
     if (error instanceof StepwiseError) {
       await recordStepUpFailed(services, {
         subject: challenge.userId, method, reason: error.code, attemptsLeft: error instanceof InvalidCodeError ? error.attemptsLeft : undefined,
@@ -167,6 +174,23 @@ async function verifyCode(services: Services, challenge: Challenge, method: (typ
     // The answer that spent the last attempt kills the challenge at once.
     await loadChallenge(services, challenge.id);
     throw error;
+  };
+  const rethrow = async (error: unknown): Promise<never> => { throw error; };
+  try {
+    if (method === 'totp') {
+      const matched = await matchTotpCode(services, { factors, code, scope });
+      let claimed: boolean | undefined;
+      const claim = async (db: Db) => (claimed = await matched.claim(db));
+      // Only a claim that lost to another request is a reused code; other errors pass through.
+      const settle = async (error: unknown): Promise<never> => (claimed === false ? refuseReusedCode(services, scope).catch(refused) : rethrow(error));
+      // Outside the claim's transaction: on SQLite it holds the one connection.
+      const spent = () => clearAccountFailures(services, challenge.userId, matched.accountFailures);
+      return { event: matched.event, claim, settle, spent };
+    }
+    if (method === 'recovery_code') return { event: (await verifyRecoveryCode(services, { factors, code, scope })).event, settle: rethrow };
+    return { event: await verifyOneTimeCode(services, { factors: factors.filter((factor) => factor.method === method), code, scope }), settle: rethrow };
+  } catch (error) {
+    return refused(error);
   }
 }
 
