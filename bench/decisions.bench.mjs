@@ -152,9 +152,11 @@ function buildReport(results, options, layout) {
   intro.push('', `Versions: ${versions.join(', ')}.`);
   intro.push(
     '',
-    '**Where the time goes** (`node --cpu-prof` of the Stepwise server under both paths, commit ae72b0a; shares of its busy time): SQLite statements through Kysely about 23% (two inserts per step-up, one per allow, and seven reads: the API key, the user, the risk history and attempt counters), Kysely building and compiling queries about 8%, the ES256 token check on the allow path about 9% (WebCrypto ECDSA), Fastify sending the answer about 11% (mostly the socket write), the risk signals\' own code about 8%, policy evaluation about 1%. ' +
-      'The goals cannot be met against this baseline: the hello server spends 11 µs of CPU per request, so 0.5× its rate leaves 22 µs per decision, less than one ES256 verification or one SQLite insert. ' +
-      'Fixed from the first profile: Kysely prepared every SQLite statement again on every call (11–14%; statements are now prepared once per query shape), an API key\'s last use was written on every request (now once a minute), and the user was read twice.',
+    '**Where the time goes** (`node --cpu-prof` of the Stepwise server under both paths; shares of its busy time): SQLite statements run by Kysely\'s driver about 19% self (better-sqlite3 runs them, commits included, on the main thread: the API key, the user, the risk history, the decision row, a challenge on step_up, and since the audit log landed one hash-chained audit record per allow and two per step_up, each append reading and moving the chain head), Kysely building queries about 10%, ' +
+      'Node\'s HTTP and stream internals about 26% (the socket write, parsing), Stepwise\'s own code about 11% (decision, risk signals, audit record hashing with canonical JSON), Fastify 7%, the ES256 token check on the allow path about 5% (WebCrypto), core 4%, policy evaluation 2%. ' +
+      'The audit log is what moved this benchmark: server CPU per decision rose from about 670 µs to about 1,100 µs when every decision became an audit event committed before the answer. On SQLite the group commit rarely groups (better-sqlite3 runs a transaction without yielding to new requests), so each record is a transaction of its own. ' +
+      'The goals cannot be met against this baseline: the hello server spends about 14 µs of CPU per request, so 0.5× its rate leaves 28 µs per decision, less than one ES256 verification or one durable SQLite commit. ' +
+      'Fixed from earlier profiles: Kysely prepared every SQLite statement again on every call (statements are now prepared once per query shape), an API key\'s last use was written on every request (now once a minute), and the user was read twice.',
   );
 
   return { title, intro, tables: pairedTables({ targets: TARGETS, results }), goals: pairedGoals({ goals: GOALS, targets: TARGETS, results }) };
