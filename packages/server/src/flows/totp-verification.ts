@@ -174,25 +174,11 @@ export async function verifyTotpCode(
   services: Services,
   input: { factors: readonly Factor[]; code: string; scope: AttemptScope; onVerified?: (factor: Factor) => Promise<void> },
 ): Promise<AuthenticationEvent> {
-  const accountFailures = await refuseExhaustedAttempts(services, input.scope);
-  const totpFactors = input.factors.filter((factor) => factor.method === 'totp' && factor.secret !== null);
-  if (totpFactors.length === 0) throw new SimpleError('ERR_FACTOR_NOT_ENROLLED');
-
-  const nowMs = services.now() * 1000;
-  let replayed = false;
-  for (const factor of totpFactors) {
-    const secret = openSecret(services, factor);
-    const step = secret === undefined ? null : matchTotp(secret, input.code, nowMs);
-    if (step === null) continue;
-    const now = Math.floor(nowMs / 1000);
-    if (await advanceLastUsedStep(services.db, factor.id, step, now)) {
-      await input.onVerified?.(factor);
-      await clearAccountFailures(services, input.scope.userId, accountFailures);
-      return { method: 'totp', at: now, authenticatorId: factor.id };
-    }
-    replayed = true;
-  }
-  const attemptsLeft = await chargeFailure(services, input.scope);
-  if (replayed) throw new CodeReusedError();
-  throw new InvalidCodeError(attemptsLeft);
+  const matched = await matchTotpCode(services, input);
+  // Another request may have spent the step since the factors were read.
+  if (!(await matched.claim(services.db))) return refuseReusedCode(services, input.scope);
+  const factor = input.factors.find((candidate) => candidate.id === matched.event.authenticatorId)!;
+  await input.onVerified?.(factor);
+  await clearAccountFailures(services, input.scope.userId, matched.accountFailures);
+  return matched.event;
 }
