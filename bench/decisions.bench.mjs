@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ACTION, CONTEXT, decisionBody, RESOURCE, ROUTE } from './decisions/request.mjs';
+import { send } from './lib/http.mjs';
 import { measure, startServer } from './lib/measure.mjs';
 import { pairedGoals, pairedMethodNote, pairedTables, runRounds } from './lib/paired.mjs';
 import { RULES } from './policy/rules.mjs';
@@ -46,18 +47,6 @@ function requestOf(target, setup) {
   };
 }
 
-async function post(url, { headers, body }) {
-  const response = await fetch(url, { method: 'POST', headers, body });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json };
-}
-
 /**
  * Checks that each path gets the decision it is named after (with the bench
  * policy's reasons, and a challenge only for step_up), that a wrong API key
@@ -65,10 +54,10 @@ async function post(url, { headers, body }) {
  */
 async function checkAnswers(servers, setup) {
   const failures = [];
-  const hello = await post(servers.hello.url + ROUTE, requestOf(TARGETS[0], setup));
+  const hello = await send(servers.hello.url + ROUTE, requestOf(TARGETS[0], setup));
   if (hello.status !== 200 || hello.json?.hello !== 'world') failures.push(`hello: expected 200 {"hello":"world"}, got ${hello.status} ${hello.text}`);
   for (const target of PATHS) {
-    const answer = await post(servers.stepwise.url + ROUTE, requestOf(target, setup));
+    const answer = await send(servers.stepwise.url + ROUTE, requestOf(target, setup));
     const { json } = answer;
     const ok =
       answer.status === 200 &&
@@ -81,7 +70,7 @@ async function checkAnswers(servers, setup) {
     if (!ok) failures.push(`${target.id}: expected 200 ${target.decision} requiring aal1 (rule transfer-any, low risk), got ${answer.status} ${answer.text}`);
   }
   const request = requestOf(PATHS[0], setup);
-  const wrongKey = await post(servers.stepwise.url + ROUTE, { ...request, headers: { ...request.headers, authorization: `Bearer ${setup.apiKey.slice(0, -4)}AAAA` } });
+  const wrongKey = await send(servers.stepwise.url + ROUTE, { ...request, headers: { ...request.headers, authorization: `Bearer ${setup.apiKey.slice(0, -4)}AAAA` } });
   if (wrongKey.status !== 401) failures.push(`wrong API key: expected 401, got ${wrongKey.status} ${wrongKey.text}`);
   if (failures.length > 0) throw new Error(`the decision benchmark's servers do not answer as it requires:\n  ${failures.join('\n  ')}`);
 }

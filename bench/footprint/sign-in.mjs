@@ -8,30 +8,11 @@
 // each sign-in sends its user's own X-Forwarded-For address and no session
 // or device cookie, so every one starts a new session.
 
-import http from 'node:http';
-import { RETURN_TO } from '../signins/sign-in.mjs';
+import { exchange, RETURN_TO } from '../signins/sign-in.mjs';
 import { BENCH_PASSWORD, clientAddress } from '../signins/users.mjs';
 
 const CSRF_COOKIE = 'stepwise_csrf';
 const SESSION_COOKIE = 'stepwise_session';
-
-function post(agent, url, headers, form) {
-  const body = new URLSearchParams(form).toString();
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, {
-      method: 'POST',
-      agent,
-      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-    }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
 
 function sessionFrom(headers) {
   const line = (headers['set-cookie'] ?? []).find((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`));
@@ -51,11 +32,11 @@ function sessionFrom(headers) {
  * if (!signedIn(answer)) throw new Error(`refused: ${answer.status}`);
  */
 export async function signInWithPassword(browser, user, override = {}) {
-  const answer = await post(browser.agent, `${browser.baseUrl}/login?return_to=${encodeURIComponent(RETURN_TO)}`, {
-    'x-forwarded-for': clientAddress(user.index),
-    'user-agent': 'stepwise-bench',
-    cookie: `${CSRF_COOKIE}=${browser.csrfCookie}`,
-  }, { username: user.username, password: override.password ?? BENCH_PASSWORD, _csrf: browser.csrfToken });
+  const answer = await exchange(browser.agent, `${browser.baseUrl}/login?return_to=${encodeURIComponent(RETURN_TO)}`, {
+    method: 'POST',
+    headers: { 'x-forwarded-for': clientAddress(user.index), 'user-agent': 'stepwise-bench', cookie: `${CSRF_COOKIE}=${browser.csrfCookie}` },
+    form: { username: user.username, password: override.password ?? BENCH_PASSWORD, _csrf: browser.csrfToken },
+  });
   return { status: answer.status, location: answer.headers.location, session: sessionFrom(answer.headers), body: answer.body };
 }
 

@@ -1,7 +1,7 @@
-// Small HTTP helpers of the step-up benchmark's load generator: a JSON post
-// that keeps the answer's status, parsed body and cookies, and a loop that
-// runs many such calls with a bounded number in flight (the preparation
-// of challenges and pending sign-ins, outside the measured windows).
+// Small HTTP helpers of the benchmarks' checks and preparation: a request
+// that keeps the answer's status, text, parsed JSON body and cookies, and a
+// loop that runs many such calls with a bounded number in flight (outside
+// the measured windows).
 
 /**
  * POSTs (or GETs, without a body) and reads the whole answer.

@@ -6,6 +6,7 @@
 
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { basicAuth, BENCH_API, BENCH_CLIENT_ID, BENCH_SCOPE } from './setup.mjs';
+import { send } from '../lib/http.mjs';
 
 /** The four requests, by kind. */
 export const KINDS = Object.freeze({
@@ -37,16 +38,8 @@ export function requestOf(kind, { clientSecret, refreshToken }) {
   };
 }
 
-async function send(url, { method, path, headers, body }) {
-  const response = await fetch(url + path, { method, headers, body });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json };
+function sendTo(url, { method, path, headers, body }) {
+  return send(url + path, { method, headers, body });
 }
 
 const claimNames = (payload) => Object.keys(payload).sort().join(',');
@@ -64,7 +57,7 @@ async function checkServer(server, setup, failures) {
   const shapes = {};
   const own = { clientSecret: setup.clientSecret, refreshToken: server.refreshToken };
 
-  const jwks = await send(server.url, requestOf('jwks', own));
+  const jwks = await sendTo(server.url, requestOf('jwks', own));
   const published = jwks.json?.keys?.find((key) => key.kid === setup.signingJwk.kid);
   if (jwks.status !== 200 || published?.x !== setup.signingJwk.x || published?.y !== setup.signingJwk.y || published?.d !== undefined) {
     fail('jwks', jwks, `200 with the shared ES256 public key ${setup.signingJwk.kid}`);
@@ -73,7 +66,7 @@ async function checkServer(server, setup, failures) {
   const keySet = createLocalJWKSet(jwks.json);
   shapes.jwksBytes = Buffer.byteLength(jwks.text);
 
-  const discovery = await send(server.url, requestOf('discovery', own));
+  const discovery = await sendTo(server.url, requestOf('discovery', own));
   const metadata = discovery.json;
   if (discovery.status !== 200 || metadata?.issuer !== server.issuer || metadata.jwks_uri !== `${server.issuer}/jwks` ||
       !['refresh_token', 'client_credentials'].every((grant) => metadata.grant_types_supported?.includes(grant))) {
@@ -87,7 +80,7 @@ async function checkServer(server, setup, failures) {
     return (await jwtVerify(token, keySet, { issuer: server.issuer, ...options })).payload;
   };
 
-  const refreshed = await send(server.url, requestOf('refresh', own));
+  const refreshed = await sendTo(server.url, requestOf('refresh', own));
   try {
     if (refreshed.status !== 200) throw new Error('status');
     const { access_token: accessToken, id_token: idToken, refresh_token: refreshToken, scope } = refreshed.json;
@@ -105,7 +98,7 @@ async function checkServer(server, setup, failures) {
     fail('refresh_token', refreshed, `200 with a JWT access token (aal1, pwd, for the API) and an ID token, verified with the JWKS, the refresh token not rotated (${error.message})`);
   }
 
-  const issued = await send(server.url, requestOf('client_credentials', own));
+  const issued = await sendTo(server.url, requestOf('client_credentials', own));
   try {
     if (issued.status !== 200 || issued.json.refresh_token !== undefined || issued.json.id_token !== undefined) throw new Error('status or extra tokens');
     const access = await verify(issued.json.access_token, { audience: BENCH_API, typ: 'at+jwt' });

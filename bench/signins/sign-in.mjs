@@ -18,11 +18,14 @@ export const RETURN_TO = '/account';
 const CSRF_COOKIE = 'stepwise_csrf';
 
 /**
- * One HTTP exchange, the body read to the end.
+ * One HTTP exchange, the body read to the end; `form` is sent URL-encoded.
  *
+ * @param {http.Agent} agent
+ * @param {string} url
+ * @param {{ method?: string, headers?: Record<string, string>, form?: Record<string, string> }} request
  * @returns {Promise<{ status: number, headers: http.IncomingHttpHeaders, body: string }>}
  */
-function exchange(agent, url, { method = 'GET', headers = {}, form }) {
+export function exchange(agent, url, { method = 'GET', headers = {}, form }) {
   const body = form === undefined ? undefined : new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
     const request = http.request(url, {

@@ -7,7 +7,7 @@
 
 import { totpCodeAt } from '../../packages/server/dist/src/index.js';
 import { BETTER_AUTH_ORIGIN, BETTER_AUTH_PASSWORD } from './better-auth-server.mjs';
-import { inParallel, send } from './http.mjs';
+import { inParallel, send } from '../lib/http.mjs';
 
 const PREPARE_CONCURRENCY = 32;
 const BASE = '/api/auth';

@@ -3,7 +3,7 @@
 // ES256 JWT that verifies with the server's public key and names it.
 
 import { importJWK, jwtVerify } from 'jose';
-import { send } from './http.mjs';
+import { send } from '../lib/http.mjs';
 import { JWT_ISSUER } from './jwt-server.mjs';
 
 /**

@@ -9,7 +9,7 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { totpCodeAt } from '../../packages/server/dist/src/index.js';
 import { TOTP_PERIOD_SECONDS } from '../../packages/server/dist/src/factors/totp.js';
-import { inParallel, send } from './http.mjs';
+import { inParallel, send } from '../lib/http.mjs';
 import { STEP_UP_ACTION, stepUpDecisionBody } from './stepwise-server.mjs';
 
 const PREPARE_CONCURRENCY = 32;
