@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { SimpleError } from '@stepwise/core';
 import { isUniqueViolation, type Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 import type { ApiKeysTable } from './schema.js';
 
 /** An API key of the decision API, without its secret. */
@@ -74,7 +75,7 @@ export async function createApiKey(db: Db, input: { name: string; returnTo: read
 export async function findApiKey(db: Db, presented: string): Promise<ApiKey | undefined> {
   const match = KEY_FORMAT.exec(presented);
   if (!match) return undefined;
-  const row = await db.selectFrom('api_keys').selectAll().where('id', '=', match[1]!).executeTakeFirst();
+  const row = (await apiKeyById.execute(db, match[1]!)).rows[0];
   if (!row || row.revoked_at !== null) return undefined;
   const expected = Buffer.from(row.secret_hash, 'hex');
   const actual = Buffer.from(hashSecret(match[2]!), 'hex');
@@ -127,6 +128,9 @@ export async function touchApiKey(db: Db, key: ApiKey, now: number): Promise<voi
  * @param id - the key's id
  */
 export async function findApiKeyById(db: Db, id: string): Promise<ApiKey | undefined> {
-  const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = (await apiKeyById.execute(db, id)).rows[0];
   return row && toApiKey(row);
 }
+
+// Every decision API call reads its key; see prepared-query.ts.
+const apiKeyById = prepareQuery((db: Db, id: string) => db.selectFrom('api_keys').selectAll().where('id', '=', id));

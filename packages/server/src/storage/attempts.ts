@@ -97,9 +97,12 @@ export function secondsUntilWindowEnds(window: FailureWindow | undefined, now: n
 }
 
 async function readWindow(db: Db, key: string): Promise<FailureWindow | undefined> {
-  const row = await db.selectFrom('attempts').select(['failures', 'window_start']).where('key', '=', key).executeTakeFirst();
+  const row = (await oneWindow.execute(db, key)).rows[0];
   return row && { failures: row.failures, windowStart: row.window_start };
 }
+
+/** Every answer to a challenge reads its counter first; see prepared-query.ts. */
+const oneWindow = prepareQuery((db: Db, key: string) => db.selectFrom('attempts').select(['failures', 'window_start']).where('key', '=', key));
 
 /**
  * Failures of `key` in its current window.

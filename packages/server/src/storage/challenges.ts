@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { AuthenticationEvent, AuthorizationDetail, ProvenAssurance, Requirement } from '@stepwise/core';
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 import type { ChallengesTable } from './schema.js';
 
 /** How long past its expiry a challenge row is kept (its receipt can be read until then), counted from a new challenge's creation. */
@@ -72,26 +73,46 @@ function toChallenge(row: Selectable<ChallengesTable>, now: number): Challenge {
  * ```
  */
 export async function insertChallenge(db: Db, challenge: NewChallenge): Promise<void> {
-  await db.deleteFrom('challenges').where('expires_at', '<', challenge.createdAt - CHALLENGE_RETENTION_SECONDS).execute();
-  await db.insertInto('challenges').values({
-    id: challenge.id,
-    decision_id: challenge.decisionId,
-    api_key_id: challenge.apiKeyId,
-    user_id: challenge.userId,
-    action: challenge.action,
-    requirement: JSON.stringify(challenge.requirement),
-    return_to: challenge.returnTo,
-    state: 'pending',
-    created_at: challenge.createdAt,
-    expires_at: challenge.expiresAt,
-    satisfied_at: null,
-    proof: null,
-    prior_events: JSON.stringify(challenge.priorEvents),
-    receipt: null,
-    receipt_jti: null,
-    authorization_details: challenge.authorizationDetails ? JSON.stringify(challenge.authorizationDetails) : null,
-  }).execute();
+  await expiredChallengesDelete.execute(db, challenge.createdAt - CHALLENGE_RETENTION_SECONDS);
+  await challengeInsert.execute(
+    db,
+    challenge.id,
+    challenge.decisionId,
+    challenge.apiKeyId,
+    challenge.userId,
+    challenge.action,
+    JSON.stringify(challenge.requirement),
+    challenge.returnTo,
+    challenge.createdAt,
+    challenge.expiresAt,
+    JSON.stringify(challenge.priorEvents),
+    challenge.authorizationDetails ? JSON.stringify(challenge.authorizationDetails) : null,
+  );
 }
+
+// Every step-up decision runs both; see prepared-query.ts.
+const expiredChallengesDelete = prepareQuery((db: Db, before: number) => db.deleteFrom('challenges').where('expires_at', '<', before));
+const challengeInsert = prepareQuery((
+  db: Db, id: string, decisionId: string, apiKeyId: string, userId: string, action: string, requirement: string,
+  returnTo: string | null, createdAt: number, expiresAt: number, priorEvents: string, authorizationDetails: string | null,
+) => db.insertInto('challenges').values({
+  id,
+  decision_id: decisionId,
+  api_key_id: apiKeyId,
+  user_id: userId,
+  action,
+  requirement,
+  return_to: returnTo,
+  state: 'pending',
+  created_at: createdAt,
+  expires_at: expiresAt,
+  satisfied_at: null,
+  proof: null,
+  prior_events: priorEvents,
+  receipt: null,
+  receipt_jti: null,
+  authorization_details: authorizationDetails,
+}));
 
 /**
  * A challenge by id.
@@ -101,9 +122,12 @@ export async function insertChallenge(db: Db, challenge: NewChallenge): Promise<
  * @param now - seconds, to tell a pending challenge from an expired one
  */
 export async function findChallenge(db: Db, id: string, now: number): Promise<Challenge | undefined> {
-  const row = await db.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = (await challengeById.execute(db, id)).rows[0];
   return row && toChallenge(row, now);
 }
+
+// Every answer to a challenge reads it and most satisfy it; see prepared-query.ts.
+const challengeById = prepareQuery((db: Db, id: string) => db.selectFrom('challenges').selectAll().where('id', '=', id));
 
 /**
  * Marks a pending, unexpired challenge satisfied, with its receipt. One
@@ -122,12 +146,14 @@ export async function satisfyChallenge(
   outcome: { proof: ProvenAssurance; receipt: string; receiptJti: string },
   now: number,
 ): Promise<boolean> {
-  const result = await db.updateTable('challenges')
-    .set({ state: 'satisfied', satisfied_at: now, proof: JSON.stringify(outcome.proof), receipt: outcome.receipt, receipt_jti: outcome.receiptJti })
-    .where('id', '=', id).where('state', '=', 'pending').where('expires_at', '>', now)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const result = await challengeSatisfaction.execute(db, now, JSON.stringify(outcome.proof), outcome.receipt, outcome.receiptJti, id);
+  return Number(result.numAffectedRows ?? 0n) === 1;
 }
+
+const challengeSatisfaction = prepareQuery((db: Db, now: number, proof: string, receipt: string, receiptJti: string, id: string) => db
+  .updateTable('challenges')
+  .set({ state: 'satisfied', satisfied_at: now, proof, receipt, receipt_jti: receiptJti })
+  .where('id', '=', id).where('state', '=', 'pending').where('expires_at', '>', now));
 
 /**
  * Marks a pending challenge failed (too many wrong answers).

@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 
 /** One answer of the decision API, as stored and exported. */
 export interface StoredDecision {
@@ -26,16 +27,14 @@ export interface StoredDecision {
  * ```
  */
 export async function insertDecision(db: Db, decision: StoredDecision): Promise<void> {
-  await db.insertInto('decisions').values({
-    id: decision.id,
-    api_key_id: decision.apiKeyId,
-    subject: decision.subject,
-    action: decision.action,
-    outcome: decision.outcome,
-    requirement: JSON.stringify(decision.requirement),
-    reasons: JSON.stringify(decision.reasons),
-    risk: JSON.stringify(decision.risk),
-    input: JSON.stringify(decision.input),
-    created_at: decision.createdAt,
-  }).execute();
+  await decisionInsert.execute(
+    db, decision.id, decision.apiKeyId, decision.subject, decision.action, decision.outcome,
+    JSON.stringify(decision.requirement), JSON.stringify(decision.reasons), JSON.stringify(decision.risk), JSON.stringify(decision.input), decision.createdAt,
+  );
 }
+
+// One row per decision API call; see prepared-query.ts.
+const decisionInsert = prepareQuery((
+  db: Db, id: string, apiKeyId: string | null, subject: string, action: string, outcome: string,
+  requirement: string, reasons: string, risk: string, input: string, createdAt: number,
+) => db.insertInto('decisions').values({ id, api_key_id: apiKeyId, subject, action, outcome, requirement, reasons, risk, input, created_at: createdAt }));
