@@ -10,29 +10,49 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-function write(value: unknown, path: string, out: string[]): void {
+/** Any UTF-16 surrogate: most strings have none, and skip the full check. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function hasLoneSurrogate(text: string): boolean {
+  return SURROGATE.test(text) && LONE_SURROGATE.test(text);
+}
+
+/** Where a value sits, for error messages only: built into text only when one is thrown. */
+interface PathStep {
+  readonly parent: PathStep | undefined;
+  readonly key: string | number;
+}
+
+function pathText(step: PathStep | undefined): string {
+  if (step === undefined) return '';
+  const parent = pathText(step.parent);
+  if (typeof step.key === 'number') return `${parent}[${step.key}]`;
+  return parent === '' ? step.key : `${parent}.${step.key}`;
+}
+
+function write(value: unknown, path: PathStep | undefined, out: string[]): void {
   if (value === null || typeof value === 'boolean') {
     out.push(String(value));
     return;
   }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new AuthorizationDetailsError(path, 'numbers must be finite');
+    if (!Number.isFinite(value)) throw new AuthorizationDetailsError(pathText(path), 'numbers must be finite');
     // ECMAScript's Number-to-string is exactly RFC 8785 section 3.2.2.3 (and -0 gives "0").
     out.push(JSON.stringify(value));
     return;
   }
   if (typeof value === 'string') {
-    if (LONE_SURROGATE.test(value)) throw new AuthorizationDetailsError(path, 'strings must be valid Unicode (a lone surrogate was found)');
+    if (hasLoneSurrogate(value)) throw new AuthorizationDetailsError(pathText(path), 'strings must be valid Unicode (a lone surrogate was found)');
     // JSON.stringify escapes exactly as RFC 8785 section 3.2.2.2 asks.
     out.push(JSON.stringify(value));
     return;
   }
   if (Array.isArray(value)) {
     out.push('[');
-    value.forEach((item, index) => {
+    for (let index = 0; index < value.length; index++) {
       if (index > 0) out.push(',');
-      write(item, `${path}[${index}]`, out);
-    });
+      write(value[index], { parent: path, key: index }, out);
+    }
     out.push(']');
     return;
   }
@@ -40,16 +60,17 @@ function write(value: unknown, path: string, out: string[]): void {
     // The default sort compares UTF-16 code units, which is RFC 8785 section 3.2.3's order.
     const keys = Object.keys(value).sort();
     out.push('{');
-    keys.forEach((key, index) => {
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index]!;
       if (index > 0) out.push(',');
-      if (LONE_SURROGATE.test(key)) throw new AuthorizationDetailsError(path, 'property names must be valid Unicode (a lone surrogate was found)');
+      if (hasLoneSurrogate(key)) throw new AuthorizationDetailsError(pathText(path), 'property names must be valid Unicode (a lone surrogate was found)');
       out.push(JSON.stringify(key), ':');
-      write(value[key], path === '' ? key : `${path}.${key}`, out);
-    });
+      write(value[key], { parent: path, key }, out);
+    }
     out.push('}');
     return;
   }
-  throw new AuthorizationDetailsError(path, `${typeof value} is not a JSON value`);
+  throw new AuthorizationDetailsError(pathText(path), `${typeof value} is not a JSON value`);
 }
 
 /**
@@ -70,6 +91,6 @@ function write(value: unknown, path: string, out: string[]): void {
  */
 export function canonicalJson(value: unknown): string {
   const out: string[] = [];
-  write(value, '', out);
+  write(value, undefined, out);
   return out.join('');
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { ConfigError, SimpleError } from '@stepwise/core';
 
 /** One AES-256 key and the id stored beside everything it seals. */
@@ -55,7 +55,7 @@ function additionalData(kid: string, context: string): Buffer {
  * ```
  */
 export class SecretBox {
-  readonly #keys: ReadonlyMap<string, Buffer>;
+  readonly #keys: ReadonlyMap<string, KeyObject>;
   readonly #current: string;
 
   /**
@@ -66,11 +66,12 @@ export class SecretBox {
     const first = keys[0];
     if (!first) throw new ConfigError('secret_keys', 'at least one key is needed');
     const seen = new Set<string>();
-    const byId = new Map<string, Buffer>();
+    const byId = new Map<string, KeyObject>();
     for (const key of keys) {
       checkKey(key, seen);
-      // A private copy: the caller may reuse or wipe its buffer.
-      byId.set(key.id, Buffer.from(key.key));
+      // A private copy (the caller may reuse or wipe its buffer), made a
+      // key object once rather than on every seal and open.
+      byId.set(key.id, createSecretKey(Buffer.from(key.key)));
     }
     this.#keys = byId;
     this.#current = first.id;
@@ -89,7 +90,7 @@ export class SecretBox {
    * @returns `v1.<kid>.<iv>.<ciphertext>.<tag>`, each part base64url
    */
   seal(plaintext: string, context: string): string {
-    const key = this.#keys.get(this.#current) as Buffer;
+    const key = this.#keys.get(this.#current) as KeyObject;
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(additionalData(this.#current, context));
