@@ -11,7 +11,7 @@ import { verifyAuditChain, type AuditEventInput, type AuditRecord } from '@stepw
 import { pino } from 'pino';
 import { createAuditLog } from '../src/audit/audit-log.js';
 import { appendAuditEvents, auditHead, listAuditEvents, readAuditEvents } from '../src/storage/audit-events.js';
-import { openDatabase, type Database } from '../src/storage/database.js';
+import { openDatabase, type Database, type Db } from '../src/storage/database.js';
 import { describeOnPostgres } from './support/postgres.js';
 
 const silent = pino({ level: 'silent' });
@@ -46,6 +46,44 @@ function sharedTests(open: () => Promise<Database>, done: () => Promise<void>): 
     const verdict = await verifyAuditChain(records, await auditHead(database.db));
     assert.equal(verdict.ok, true, JSON.stringify(verdict));
     assert.equal((await auditHead(database.db)).seq, 44);
+  });
+
+  test('changes recorded together commit in one transaction, each in a savepoint of its own', async () => {
+    const audit = createAuditLog(database.db, database.dialect, silent);
+    const batches: number[] = [];
+    audit.onCommitted((records) => batches.push(records.length));
+    const write = (key: string) => async (trx: Db) => {
+      await trx.insertInto('attempts').values({ key, failures: 1, window_start: 1 }).execute();
+    };
+    const before = (await auditHead(database.db)).seq;
+    const [plain, applied, notApplied, failed, second] = await Promise.allSettled([
+      audit.record(event(100)),
+      audit.recordWith(event(101), async (trx) => { await write('batch:applied')(trx); return true; }),
+      audit.recordWith(event(102), async (trx) => { await write('batch:not-applied')(trx); return false; }),
+      audit.recordWith(event(103), async (trx) => { await write('batch:failed')(trx); throw new Error('boom'); }),
+      audit.recordWith(event(104), async (trx) => { await write('batch:second')(trx); return true; }),
+    ]);
+    assert.equal(plain.status === 'fulfilled' && plain.value.seq, before + 1);
+    assert.equal(applied.status === 'fulfilled' && applied.value?.seq, before + 2);
+    assert.deepEqual(notApplied, { status: 'fulfilled', value: undefined }, 'a change that did not apply writes nothing');
+    assert.equal(failed.status === 'rejected' && (failed.reason as Error).message, 'boom', 'its caller gets its own error');
+    assert.equal(second.status === 'fulfilled' && second.value?.seq, before + 3, 'the failures left the next change alone');
+    assert.deepEqual(batches, [3], 'one commit for all of them');
+    const keys = (await database.db.selectFrom('attempts').select('key').where('key', 'like', 'batch:%').orderBy('key').execute()).map((row) => row.key);
+    assert.deepEqual(keys, ['batch:applied', 'batch:second']);
+    const verdict = await verifyAuditChain(await all(database), await auditHead(database.db));
+    assert.equal(verdict.ok, true, JSON.stringify(verdict));
+  });
+
+  test('a change recorded alone that does not apply or fails writes nothing', async () => {
+    const audit = createAuditLog(database.db, database.dialect, silent);
+    const before = (await auditHead(database.db)).seq;
+    const insert = (key: string) => (trx: Db) => trx.insertInto('attempts').values({ key, failures: 1, window_start: 1 }).execute();
+    assert.equal(await audit.recordWith(event(110), async (trx) => { await insert('alone:not-applied')(trx); return false; }), undefined);
+    await assert.rejects(audit.recordWith(event(111), async (trx) => { await insert('alone:failed')(trx); throw new Error('boom'); }), /boom/);
+    const keys = await database.db.selectFrom('attempts').select('key').where('key', 'like', 'alone:%').execute();
+    assert.deepEqual(keys, []);
+    assert.equal((await auditHead(database.db)).seq, before);
   });
 
   test('lists by time range, types, subject and client, newest first, in pages', async () => {

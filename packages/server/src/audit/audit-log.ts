@@ -1,6 +1,7 @@
 import type { AuditEventInput, AuditRecord } from '@stepwise/core';
 import type { Logger } from 'pino';
-import { appendAuditEvents, appendAuditEventsWithin } from '../storage/audit-events.js';
+import { sql } from 'kysely';
+import { appendAuditEventsWithin } from '../storage/audit-events.js';
 import type { Db } from '../storage/database.js';
 
 /** Where flows and handlers write audit events. */
@@ -34,17 +35,32 @@ export interface AuditLog {
 
 interface Pending {
   readonly event: AuditEventInput;
-  resolve(record: AuditRecord): void;
+  /** The change the event reports, for `recordWith`; absent for `record`. */
+  readonly change?: ((trx: Db) => Promise<boolean>) | undefined;
+  resolve(record: AuditRecord | undefined): void;
   reject(error: unknown): void;
 }
 
 /** At most this many events in one transaction. */
 const MAX_BATCH = 500;
 
+/** Thrown inside a one-item batch whose change did not apply: rolls it back. */
+const NOT_APPLIED = Symbol('change not applied');
+
+/** What one queued item came to inside its batch's transaction. */
+type Outcome = { readonly record: AuditRecord | undefined } | { readonly error: unknown };
+
 /**
  * The audit log over the database: one writer loop per process that takes
- * whatever events are waiting, appends them in one transaction (see
- * `appendAuditEvents`), and resolves each caller with its record.
+ * whatever is waiting (plain events, and changes with the event that
+ * reports them), writes them in one transaction (see
+ * `appendAuditEventsWithin`), and resolves each caller once it committed.
+ * Its first batch starts after the requests that arrived together have
+ * queued their writes (`setImmediate`), so that under load one durable
+ * commit serves many step-ups: on SQLite with `synchronous=FULL` a commit
+ * holds the main thread for about 190 µs, most of a step-up's time.
+ * Each change runs inside a savepoint of its own, so one that fails or
+ * does not apply leaves the others' writes alone.
  *
  * @param db - database
  * @param dialect - for the head lock
@@ -62,6 +78,7 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
   const listeners: Array<(records: readonly AuditRecord[]) => void> = [];
 
   function notify(records: readonly AuditRecord[]): void {
+    if (records.length === 0) return;
     for (const listener of listeners) {
       try {
         listener(records);
@@ -71,43 +88,94 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
     }
   }
 
+  /** A change and its event, in a savepoint of the batch's transaction. */
+  async function applyInSavepoint(trx: Db, pending: Pending & { change: (trx: Db) => Promise<boolean> }): Promise<Outcome> {
+    await sql`savepoint audit_change`.execute(trx);
+    try {
+      if (await pending.change(trx)) {
+        const [record] = await appendAuditEventsWithin(trx, dialect, [pending.event]);
+        await sql`release savepoint audit_change`.execute(trx);
+        return { record };
+      }
+      await sql`rollback to savepoint audit_change`.execute(trx);
+      await sql`release savepoint audit_change`.execute(trx);
+      return { record: undefined };
+    } catch (error) {
+      await sql`rollback to savepoint audit_change`.execute(trx);
+      await sql`release savepoint audit_change`.execute(trx);
+      return { error };
+    }
+  }
+
+  async function writeBatch(trx: Db, batch: readonly Pending[]): Promise<Outcome[]> {
+    // One item alone needs no savepoint: the transaction is its own.
+    const [only] = batch;
+    if (batch.length === 1 && only?.change) {
+      if (!(await only.change(trx))) throw NOT_APPLIED;
+      return [{ record: (await appendAuditEventsWithin(trx, dialect, [only.event]))[0] }];
+    }
+    const outcomes: Outcome[] = [];
+    let plain: AuditEventInput[] = [];
+    const appendPlain = async () => {
+      if (plain.length === 0) return;
+      for (const record of await appendAuditEventsWithin(trx, dialect, plain)) outcomes.push({ record });
+      plain = [];
+    };
+    for (const pending of batch) {
+      if (!pending.change) {
+        plain.push(pending.event);
+        continue;
+      }
+      await appendPlain();
+      outcomes.push(await applyInSavepoint(trx, { ...pending, change: pending.change }));
+    }
+    await appendPlain();
+    return outcomes;
+  }
+
   async function drain(): Promise<void> {
     while (queue.length > 0) {
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(batch.length);
+      let outcomes: Outcome[];
       try {
-        const records = await appendAuditEvents(db, dialect, batch.map((pending) => pending.event));
-        batch.forEach((pending, index) => pending.resolve(records[index]!));
-        notify(records);
+        outcomes = await db.transaction().execute((trx) => writeBatch(trx, batch));
       } catch (error) {
-        for (const pending of batch) pending.reject(error);
+        for (const pending of batch) {
+          if (error === NOT_APPLIED) pending.resolve(undefined);
+          else pending.reject(error);
+        }
+        continue;
       }
+      const records: AuditRecord[] = [];
+      batch.forEach((pending, index) => {
+        const outcome = outcomes[index]!;
+        if ('error' in outcome) return pending.reject(outcome.error);
+        if (outcome.record) records.push(outcome.record);
+        pending.resolve(outcome.record);
+      });
+      notify(records);
     }
   }
 
   function kick(): void {
-    writing ??= drain().finally(() => {
+    writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
       writing = undefined;
       // Events that arrived after the last look: write them too.
       if (queue.length > 0) kick();
     });
   }
 
+  function enqueue(event: Omit<AuditEventInput, 'at'> & { readonly at?: number }, change?: (trx: Db) => Promise<boolean>): Promise<AuditRecord | undefined> {
+    return new Promise<AuditRecord | undefined>((resolve, reject) => {
+      queue.push({ event: { ...event, at: event.at ?? nowMs() }, change, resolve, reject });
+      kick();
+    });
+  }
+
   return {
-    record(event) {
-      return new Promise<AuditRecord>((resolve, reject) => {
-        queue.push({ event: { ...event, at: event.at ?? nowMs() }, resolve, reject });
-        kick();
-      });
-    },
-    async recordWith(event, change) {
-      const record = await db.transaction().execute(async (trx) => {
-        if (!(await change(trx))) return undefined;
-        return (await appendAuditEventsWithin(trx, dialect, [{ ...event, at: event.at ?? nowMs() }]))[0];
-      });
-      if (record) notify([record]);
-      return record;
-    },
+    record: async (event) => (await enqueue(event))!,
+    recordWith: (event, change) => enqueue(event, change),
     onCommitted(listener) {
       listeners.push(listener);
     },
