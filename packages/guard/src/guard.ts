@@ -4,11 +4,11 @@ import { bearerToken } from './bearer-token.js';
 import { checkAssurance, requiredRank } from './check-assurance.js';
 import { boundUnmet, checkTransaction, consumeTransaction, withTransactionHint } from './check-transaction.js';
 import { toVerifiedAuth, type AccessTokenClaims, type VerifiedAuth } from './claims.js';
-import { GuardError, InvalidTokenError } from './errors.js';
+import { GuardError, InvalidTokenError, type InsufficientUserAuthenticationError } from './errors.js';
 import { checkAlgorithms, DEFAULT_ALGORITHMS, positive, type GuardOptions } from './guard-options.js';
-import { IssuerDirectory } from './issuer-directory.js';
+import { IssuerDirectory, type IssuerMetadata } from './issuer-directory.js';
 import { MemoryReplayStore, type ReplayStore } from './replay-store.js';
-import { normalizeRequirement, type RequirementFor, type RouteRequirement } from './requirement.js';
+import { normalizeRequirement, type NormalizedRequirement, type RequirementFor, type RouteRequirement } from './requirement.js';
 import { normalizeTransaction, type NormalizedTransaction } from './transaction-requirement.js';
 import { expressMiddleware, type ExpressLikeRequest, type ExpressMiddleware } from './adapters/express.js';
 import { fastifyPreHandler, type FastifyLikeRequest, type FastifyPreHandler } from './adapters/fastify.js';
@@ -96,7 +96,7 @@ export class StepwiseGuard {
       verify = createTokenVerifier(this.directory, { ...this.checks, audience: [expected.audience], typ: RECEIPT_TYPE });
       this.receiptVerifiers.set(expected.audience, verify);
     }
-    if (requirement) normalizeRequirement(requirement);
+    const normalized = requirement ? normalizeRequirement(requirement) : undefined;
     const transaction = expected.authorizationDetails ? normalizeTransaction({ details: expected.authorizationDetails }) : undefined;
     let claims;
     try {
@@ -109,7 +109,8 @@ export class StepwiseGuard {
     }
     // Whose receipt it is comes first: a receipt of another decision gets no step-up hint.
     const verified = checkReceipt(receipt, claims, expected);
-    await this.judge(claims, requirement, transaction);
+    const refusal = await this.judge(claims, normalized, transaction);
+    if (refusal) throw refusal;
     return verified;
   }
 
@@ -143,40 +144,85 @@ export class StepwiseGuard {
    * ```
    */
   async verify(authorization: string | null | undefined, requirement?: RouteRequirement): Promise<VerifiedAuth> {
-    const token = bearerToken(authorization);
-    // The requirement is checked before the token, so that a route's mistake never hides behind a 401.
-    if (requirement) normalizeRequirement(requirement);
-    const transaction = requirement?.transaction ? normalizeTransaction(requirement.transaction) : undefined;
-    const claims = await this.verifyToken(token);
-    await this.judge(claims, requirement, transaction);
-    return toVerifiedAuth(token, claims);
+    const outcome = await this.verifyOrRefuse(authorization, requirement);
+    if (outcome instanceof GuardError) throw outcome;
+    return outcome;
+  }
+
+  /**
+   * {@link StepwiseGuard.verify} for adapters, which answer refusals rather
+   * than pass them on: every {@link GuardError} comes back as the result, so
+   * that a refused request costs no rejected promises; other errors (a
+   * route's bad requirement, a failing replay store) still reject.
+   *
+   * @param authorization - the header value
+   * @param requirement - what the route needs; none checks the token only
+   * @returns the verified claims, or the refusal to answer with {@link StepwiseGuard.answer}
+   * @example
+   * ```ts
+   * const outcome = await guard.verifyOrRefuse(req.headers.authorization, { acr: 'aal2' });
+   * if (outcome instanceof GuardError) return send(guard.answer(outcome)!);
+   * ```
+   */
+  async verifyOrRefuse(authorization: string | null | undefined, requirement?: RouteRequirement): Promise<VerifiedAuth | GuardError> {
+    try {
+      const token = bearerToken(authorization);
+      // The requirement is checked before the token, so that a route's mistake never hides behind a 401.
+      const normalized = requirement ? normalizeRequirement(requirement) : undefined;
+      const transaction = requirement?.transaction ? normalizeTransaction(requirement.transaction) : undefined;
+      const claims = await this.verifyToken(token);
+      // The usual route, bound to no transaction, is judged without another await.
+      const metadata = this.directory.metadataNow();
+      const refusal = !transaction && metadata
+        ? this.assuranceRefusal(claims, normalized, metadata, this.clock())
+        : await this.judge(claims, normalized, transaction);
+      return refusal ?? toVerifiedAuth(token, claims);
+    } catch (error) {
+      if (error instanceof GuardError) return error;
+      throw error;
+    }
   }
 
   /**
    * Judges verified claims: the transaction binding (unbound, mismatch,
    * expired), the assurance (with the transaction hint on a bound route),
    * and last the single use, so that a refused token is not used up.
+   *
+   * @returns the refusal, or `undefined` when the claims suffice
    */
-  private async judge(claims: AccessTokenClaims, requirement: RouteRequirement | undefined, transaction: NormalizedTransaction | undefined): Promise<void> {
-    const normalized = requirement ? normalizeRequirement(requirement) : undefined;
+  private async judge(
+    claims: AccessTokenClaims,
+    normalized: NormalizedRequirement | undefined,
+    transaction: NormalizedTransaction | undefined,
+  ): Promise<GuardError | undefined> {
     const now = this.clock();
     const unmet = transaction && boundUnmet(normalized, transaction);
     if (transaction) {
       const refusal = checkTransaction(claims, transaction, unmet!, now, this.tolerance);
-      if (refusal) throw refusal;
+      if (refusal) return refusal;
     }
     if (normalized) {
       const metadata = this.directory.metadataNow() ?? (await this.directory.metadata());
-      const refusal = checkAssurance(claims, normalized, metadata, now, this.tolerance);
-      if (refusal) throw transaction ? withTransactionHint(refusal, unmet!, transaction) : refusal;
+      const refusal = this.assuranceRefusal(claims, normalized, metadata, now);
+      if (refusal) return transaction ? withTransactionHint(refusal, unmet!, transaction) : refusal;
     }
     if (transaction) await consumeTransaction(claims, transaction, unmet!, this.replayStore, this.tolerance);
+    return undefined;
+  }
+
+  private assuranceRefusal(
+    claims: AccessTokenClaims,
+    normalized: NormalizedRequirement | undefined,
+    metadata: IssuerMetadata,
+    now: number,
+  ): InsufficientUserAuthenticationError | undefined {
+    return normalized && checkAssurance(claims, normalized, metadata, now, this.tolerance);
   }
 
   /**
    * Status, headers and body for a refusal, for adapters of other frameworks.
    *
-   * @param error - what {@link StepwiseGuard.verify} threw
+   * @param error - what {@link StepwiseGuard.verify} threw, or the refusal {@link StepwiseGuard.verifyOrRefuse} resolved
    * @returns the answer, or `undefined` when the error is not a refusal (rethrow it)
    */
   answer(error: unknown): GuardAnswer | undefined {

@@ -36,7 +36,17 @@ interface KeyEntry {
 interface KeySet {
   readonly byKid: ReadonlyMap<string, KeyEntry>;
   readonly all: readonly KeyEntry[];
+  /**
+   * Keys by the encoded protected header of tokens they verified: an
+   * issuer's tokens share one header per key, so later tokens skip the
+   * header lookup. Belongs to this set, so a refetch forgets it.
+   */
+  readonly byVerifiedHeader: Map<string, CryptoKey>;
 }
+
+// Headers of validly signed tokens only, but bounded all the same: an issuer
+// that put per-token values in its headers would otherwise grow it forever.
+const MAX_VERIFIED_HEADERS = 32;
 
 // After a failed first load, callers get a 503 at once instead of all waiting
 // on another fetch until this much time has passed.
@@ -51,6 +61,11 @@ function verifies(jwk: JWK): boolean {
   if (jwk.use !== undefined && jwk.use !== 'sig') return false;
   if (jwk.key_ops !== undefined && !jwk.key_ops.includes('verify')) return false;
   return typeof jwk.kty === 'string';
+}
+
+// A key without `alg` may verify any algorithm its type allows.
+function fitsAlg(entry: KeyEntry, alg: string | undefined): boolean {
+  return entry.jwk.alg === undefined || entry.jwk.alg === alg;
 }
 
 /**
@@ -125,13 +140,54 @@ export class IssuerDirectory {
     }
   }
 
+  /**
+   * The key that verified an earlier token with this very protected header
+   * (its first, base64url segment), among the keys fetched last: the same
+   * key {@link IssuerDirectory.keyFor} would pick, without the lookup.
+   *
+   * @param encodedHeader - the token's first segment
+   * @returns the key, or `undefined` when no token with this header was verified since the keys were fetched
+   */
+  keyForVerifiedHeader(encodedHeader: string): CryptoKey | undefined {
+    const keys = this.keys;
+    if (!keys) return undefined;
+    this.refreshIfStale();
+    return keys.byVerifiedHeader.get(encodedHeader);
+  }
+
+  /**
+   * Remembers that a token with this protected header verified with this
+   * key, for {@link IssuerDirectory.keyForVerifiedHeader}; only when the
+   * keys fetched last still give that key for that header (a refetch may
+   * have happened meanwhile).
+   *
+   * @param encodedHeader - the verified token's first segment
+   * @param header - that segment, decoded
+   * @param key - the key it verified with
+   */
+  rememberVerifiedHeader(encodedHeader: string, header: { kid?: unknown; alg?: unknown }, key: unknown): void {
+    const keys = this.keys;
+    if (!keys || keys.byVerifiedHeader.size >= MAX_VERIFIED_HEADERS) return;
+    if (typeof header.alg !== 'string' || (header.kid !== undefined && typeof header.kid !== 'string')) return;
+    const current = this.find({ kid: header.kid, alg: header.alg })?.imported.get(header.alg);
+    if (current !== undefined && current === key) keys.byVerifiedHeader.set(encodedHeader, current);
+  }
+
   private find(header: { kid?: string | undefined; alg?: string | undefined }): KeyEntry | undefined {
     const keys = this.keys;
     if (!keys) return undefined;
-    const candidates = header.kid !== undefined ? [keys.byKid.get(header.kid)].filter((entry) => entry !== undefined) : keys.all;
-    const matching = candidates.filter((entry) => entry.jwk.alg === undefined || entry.jwk.alg === header.alg);
+    if (header.kid !== undefined) {
+      const entry = keys.byKid.get(header.kid);
+      return entry && fitsAlg(entry, header.alg) ? entry : undefined;
+    }
     // Without a kid, only an unambiguous key will do.
-    return matching.length === 1 ? matching[0] : undefined;
+    let only: KeyEntry | undefined;
+    for (const entry of keys.all) {
+      if (!fitsAlg(entry, header.alg)) continue;
+      if (only) return undefined;
+      only = entry;
+    }
+    return only;
   }
 
   private refreshIfStale(): void {
@@ -204,6 +260,6 @@ export class IssuerDirectory {
       return known && JSON.stringify(known.jwk) === JSON.stringify(jwk) ? known : { jwk, imported: new Map() };
     });
     const byKid = new Map(entries.filter((entry) => entry.jwk.kid !== undefined).map((entry) => [entry.jwk.kid!, entry]));
-    return { byKid, all: entries };
+    return { byKid, all: entries, byVerifiedHeader: new Map() };
   }
 }

@@ -61,7 +61,8 @@ export type TokenVerifier = (token: string) => Promise<AccessTokenClaims>;
  * Builds the verifier of JWT access tokens: signature with the issuer's
  * published key, an allowed algorithm, `typ` at+jwt, `iss`, `aud`, `exp` and
  * `nbf` with the leeway, and `sub` and `exp` present. The options and the key
- * lookup are built once, not per request.
+ * lookup are built once, not per request, and a token whose protected header
+ * is that of one verified before goes to jose with that header's key.
  *
  * @param directory - the issuer's keys
  * @param checks - expected issuer, audience, algorithms and leeway
@@ -85,9 +86,21 @@ export function createTokenVerifier(directory: IssuerDirectory, checks: TokenChe
   const getKey = (header: { kid?: string; alg?: string }) => directory.keyFor(header);
   const now = checks.now;
   return async (token) => {
+    const verifyOptions = now ? { ...options, currentDate: new Date(now() * 1000) } : options;
+    // The issuer's tokens share their header: once one verified, its key is
+    // handed to jose directly, sparing the lookup callback on every request.
+    const dot = token.indexOf('.');
+    const encodedHeader = dot === -1 ? token : token.slice(0, dot);
+    const knownKey = directory.keyForVerifiedHeader(encodedHeader);
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, getKey, now ? { ...options, currentDate: new Date(now() * 1000) } : options));
+      if (knownKey) {
+        ({ payload } = await jwtVerify(token, knownKey, verifyOptions));
+      } else {
+        const verified = await jwtVerify(token, getKey, verifyOptions);
+        directory.rememberVerifiedHeader(encodedHeader, verified.protectedHeader, verified.key);
+        payload = verified.payload;
+      }
     } catch (error) {
       throw toGuardError(error);
     }

@@ -1,4 +1,5 @@
 import type { VerifiedAuth } from '../claims.js';
+import { GuardError } from '../errors.js';
 import type { StepwiseGuard } from '../guard.js';
 import { normalizeRequirement, type RequirementFor } from '../requirement.js';
 
@@ -44,23 +45,23 @@ export function expressMiddleware<Req extends ExpressLikeRequest>(guard: Stepwis
   if (requirement !== undefined && typeof requirement !== 'function') normalizeRequirement(requirement);
   return (req, response, next) => {
     const res = response as ExpressLikeResponse;
-    let pending: Promise<VerifiedAuth>;
+    let pending: Promise<VerifiedAuth | GuardError>;
     try {
-      pending = guard.verify(req.headers.authorization, requirementOf(requirement, req));
+      pending = guard.verifyOrRefuse(req.headers.authorization, requirementOf(requirement, req));
     } catch (error) {
       next(error);
       return;
     }
     pending.then(
-      (auth) => {
-        req.auth = auth;
-        next();
-      },
-      (error: unknown) => {
-        const answer = guard.answer(error);
-        if (!answer) return next(error);
+      (outcome) => {
+        if (!(outcome instanceof GuardError)) {
+          req.auth = outcome;
+          return next();
+        }
+        const answer = guard.answer(outcome)!;
         res.status(answer.status).set(answer.headers).send(answer.body);
       },
+      (error: unknown) => next(error),
     );
   };
 }

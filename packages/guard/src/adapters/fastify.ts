@@ -1,4 +1,5 @@
 import type { VerifiedAuth } from '../claims.js';
+import { GuardError } from '../errors.js';
 import type { StepwiseGuard } from '../guard.js';
 import { normalizeRequirement, type RequirementFor } from '../requirement.js';
 import { requirementOf } from './express.js';
@@ -30,14 +31,13 @@ export function fastifyPreHandler<Req extends FastifyLikeRequest>(guard: Stepwis
   // A fixed requirement is checked now, when the route is declared, not at its first request.
   if (requirement !== undefined && typeof requirement !== 'function') normalizeRequirement(requirement);
   return async (request, reply) => {
-    try {
-      request.auth = await guard.verify(request.headers.authorization, requirementOf(requirement, request));
+    const outcome = await guard.verifyOrRefuse(request.headers.authorization, requirementOf(requirement, request));
+    if (!(outcome instanceof GuardError)) {
+      request.auth = outcome;
       return undefined;
-    } catch (error) {
-      const answer = guard.answer(error);
-      if (!answer) throw error;
-      // Returning the reply tells Fastify the hook has answered.
-      return reply.code(answer.status).headers(answer.headers).send(answer.body);
     }
+    const answer = guard.answer(outcome)!;
+    // Returning the reply tells Fastify the hook has answered.
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
   };
 }

@@ -1,5 +1,5 @@
 import type { VerifiedAuth } from '../claims.js';
-import type { GuardError } from '../errors.js';
+import { GuardError } from '../errors.js';
 import type { StepwiseGuard } from '../guard.js';
 import type { RouteRequirement } from '../requirement.js';
 
@@ -16,11 +16,8 @@ export type FetchVerification =
  * @param requirement - what the route needs
  */
 export async function verifyFetchRequest(guard: StepwiseGuard, request: Request, requirement?: RouteRequirement): Promise<FetchVerification> {
-  try {
-    return { ok: true, auth: await guard.verify(request.headers.get('authorization'), requirement) };
-  } catch (error) {
-    const answer = guard.answer(error);
-    if (!answer) throw error;
-    return { ok: false, response: new Response(answer.body, { status: answer.status, headers: answer.headers }), error: error as GuardError };
-  }
+  const outcome = await guard.verifyOrRefuse(request.headers.get('authorization'), requirement);
+  if (!(outcome instanceof GuardError)) return { ok: true, auth: outcome };
+  const answer = guard.answer(outcome)!;
+  return { ok: false, response: new Response(answer.body, { status: answer.status, headers: answer.headers }), error: outcome };
 }

@@ -1,4 +1,5 @@
 import type { VerifiedAuth } from '../claims.js';
+import { GuardError } from '../errors.js';
 import type { StepwiseGuard } from '../guard.js';
 import type { RouteRequirement } from '../requirement.js';
 
@@ -27,13 +28,10 @@ export async function verifyNodeRequest(
   res: NodeLikeResponse,
   requirement?: RouteRequirement,
 ): Promise<VerifiedAuth | undefined> {
-  try {
-    return await guard.verify(req.headers.authorization, requirement);
-  } catch (error) {
-    const answer = guard.answer(error);
-    if (!answer) throw error;
-    res.writeHead(answer.status, answer.headers);
-    res.end(answer.body);
-    return undefined;
-  }
+  const outcome = await guard.verifyOrRefuse(req.headers.authorization, requirement);
+  if (!(outcome instanceof GuardError)) return outcome;
+  const answer = guard.answer(outcome)!;
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+  return undefined;
 }
