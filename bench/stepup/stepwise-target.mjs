@@ -46,13 +46,29 @@ export async function stepwiseTarget({ url, setup }) {
 
   // A user whose last code is of this step still has the next step's code:
   // Stepwise accepts one step of drift, and only steps after the last used.
+  function takeStep(user, step) {
+    if (user.lastStep > step) return false;
+    user.lastStep = user.lastStep < step ? step : step + 1;
+    return true;
+  }
+
+  // A user with a code left for the checks; after a fast measurement every
+  // user may have spent both codes of this step, so wait for the next one.
+  async function checkUser() {
+    for (;;) {
+      const step = stepOf(Date.now());
+      const user = users.find((candidate) => takeStep(candidate, step));
+      if (user) return user;
+      await new Promise((resolve) => setTimeout(resolve, (step + 1) * TOTP_PERIOD_SECONDS * 1000 - Date.now() + 50));
+    }
+  }
+
   function draw() {
     const step = stepOf(Date.now());
     for (let scanned = 0; scanned < users.length; scanned += 1) {
       const user = users[drawCursor];
       drawCursor = (drawCursor + 1) % users.length;
-      if (user.pending.length === 0 || user.lastStep > step) continue;
-      user.lastStep = user.lastStep < step ? step : step + 1;
+      if (user.pending.length === 0 || !takeStep(user, step)) continue;
       drawn += 1;
       return { user, challengeId: user.pending.shift(), code: totpCodeAt(user.secret, user.lastStep * TOTP_PERIOD_SECONDS * 1000) };
     }
@@ -85,8 +101,7 @@ export async function stepwiseTarget({ url, setup }) {
     async check() {
       const failures = [];
       // One opened through the decision API over HTTP, as a backend would.
-      const user = users.find((candidate) => candidate.lastStep < stepOf(Date.now()));
-      user.lastStep = stepOf(Date.now());
+      const user = await checkUser();
       const item = { user, challengeId: await openChallenge(user), code: totpCodeAt(user.secret, user.lastStep * TOTP_PERIOD_SECONDS * 1000) };
       const answer = await send(`${url}${this.path(item)}`, this.request(item));
       if (answer.status !== 200 || answer.json?.requirement_met !== true || answer.json.state !== 'satisfied') failures.push(`completion: expected 200 satisfied, got ${answer.status} ${answer.text}`);
