@@ -1,6 +1,7 @@
 import { amrOf, type AuditEventInput, type AuditJson, type AuditRecord, type AuthenticationEvent, type DecisionReason, type Requirement, type RiskAssessment } from '@stepwise/core';
 import { matchedRules, requirementJson } from '../policy/describe-decision.js';
 import type { Services } from '../services.js';
+import type { Db } from '../storage/database.js';
 
 /*
  * One function per kind of audit event, so every place that records one
@@ -222,12 +223,13 @@ export interface DecisionFacts {
  *
  * @param services - shared services
  * @param facts - the decision and its input
+ * @param change - what the decision stores (its row, its challenge), committed with its `decision` event
  * @example
  * ```ts
  * await recordDecision(services, { decisionId, decision: 'step_up', requirement, reasons, risk, subject, action, client, resource, context, session, time, challengeId });
  * ```
  */
-export async function recordDecision(services: Services, facts: DecisionFacts): Promise<void> {
+export async function recordDecision(services: Services, facts: DecisionFacts, change?: (trx: Db) => Promise<void>): Promise<void> {
   const rules = matchedRules(facts);
   const signals = signalsOf(facts.reasons);
   const common = {
@@ -236,15 +238,18 @@ export async function recordDecision(services: Services, facts: DecisionFacts): 
     device: typeof facts.context.device_id === 'string' ? facts.context.device_id : null,
     requirement: requirementOf(facts.requirement), rules, signals,
   };
-  const decided = services.audit.record({
-    ...common, type: 'decision', at: facts.time * 1000, outcome: facts.decision,
+  const decision = {
+    ...common, type: 'decision' as const, at: facts.time * 1000, outcome: facts.decision,
     details: {
       decision_id: facts.decisionId, action: facts.action, username: facts.subject.username,
       resource: facts.resource as AuditJson, context: facts.context as AuditJson, session: facts.session as AuditJson,
       risk: { score: facts.risk.score, level: facts.risk.level, codes: facts.risk.signals.map((signal) => signal.code) },
       ...(facts.challengeId ? { challenge_id: facts.challengeId } : {}),
     },
-  });
+  };
+  const decided = change
+    ? services.audit.recordWith(decision, async (trx) => { await change(trx); return true; })
+    : services.audit.record(decision);
   const asked = facts.decision === 'step_up'
     ? services.audit.record({
         ...common, type: 'step_up_asked', outcome: 'step_up',

@@ -65,32 +65,36 @@ export async function makeDecision(services: Services, apiKey: ApiKey, request: 
 
   const { transaction } = request;
   const decisionId = newId('dec');
-  await insertDecision(services.db, {
+  const stored = {
     id: decisionId, apiKeyId: apiKey.id, subject: user.id, action: request.action, outcome: verdict.decision,
     requirement: verdict.requirement, reasons: verdict.reasons, risk, createdAt: now,
     input: {
       resource: input.resource, context, session, client: apiKey.name,
       ...(transaction ? { authorization_details: transaction.details } : {}),
     },
-  });
+  };
   const answer = { decision: verdict.decision, decisionId, requirement: verdict.requirement, reasons: verdict.reasons, risk, ...(transaction ? { transaction } : {}) };
   const audited = {
     decisionId, decision: verdict.decision, requirement: verdict.requirement, reasons: verdict.reasons, risk,
     subject: { id: user.id, username: user.username }, action: request.action, client: apiKey.name,
     resource: input.resource, context, session, time: now,
   };
+  // The rows commit with the decision's audit event, in the audit writer's
+  // transaction: under load one durable commit serves many decisions.
   if (verdict.decision !== 'step_up') {
-    await recordDecision(services, audited);
+    await recordDecision(services, audited, (trx) => insertDecision(trx, stored));
     return answer;
   }
 
   const challengeId = newId('chl');
   const expiresAt = now + services.config.decisions.challengeTtl;
-  await insertChallenge(services.db, {
-    id: challengeId, decisionId, apiKeyId: apiKey.id, userId: user.id, action: request.action, requirement: verdict.requirement,
-    returnTo: request.returnTo ?? null, createdAt: now, expiresAt, priorEvents: eventsOfProof(proof),
-    authorizationDetails: transaction?.details ?? null,
+  await recordDecision(services, { ...audited, challengeId }, async (trx) => {
+    await insertDecision(trx, stored);
+    await insertChallenge(trx, {
+      id: challengeId, decisionId, apiKeyId: apiKey.id, userId: user.id, action: request.action, requirement: verdict.requirement,
+      returnTo: request.returnTo ?? null, createdAt: now, expiresAt, priorEvents: eventsOfProof(proof),
+      authorizationDetails: transaction?.details ?? null,
+    });
   });
-  await recordDecision(services, { ...audited, challengeId });
   return { ...answer, challenge: { id: challengeId, url: `${services.config.issuer}/challenge/${challengeId}`, expiresAt } };
 }
