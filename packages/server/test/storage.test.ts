@@ -15,6 +15,7 @@ import { migrateToLatest, openDatabase, type Database, type Db } from '../src/st
 import * as users from '../src/storage/users.js';
 import * as factors from '../src/storage/factors.js';
 import * as sessions from '../src/storage/sessions.js';
+import * as authEvents from '../src/storage/auth-events.js';
 import * as attempts from '../src/storage/attempts.js';
 import * as keys from '../src/storage/signing-keys.js';
 import * as clients from '../src/storage/clients.js';
@@ -125,18 +126,18 @@ function repositorySuite(name: string, open: () => Promise<Database>, cleanup?: 
     test('sessions: authentication events keep time then insertion order', async () => {
       const user = await newUser(db);
       const { session } = await sessions.createSession(db, { userId: user.id, now: 1 });
-      await sessions.addAuthEvent(db, session.id, user.id, { method: 'totp', at: 20, authenticatorId: 'f1' });
-      await sessions.addAuthEvent(db, session.id, user.id, { method: 'password', at: 10 });
-      await sessions.addAuthEvent(db, session.id, user.id, { method: 'webauthn', at: 10, userVerified: true, backedUp: false });
-      assert.deepEqual(await sessions.listAuthEvents(db, session.id), [
+      await authEvents.addAuthEvent(db, session.id, user.id, { method: 'totp', at: 20, authenticatorId: 'f1' });
+      await authEvents.addAuthEvent(db, session.id, user.id, { method: 'password', at: 10 });
+      await authEvents.addAuthEvent(db, session.id, user.id, { method: 'webauthn', at: 10, userVerified: true, backedUp: false });
+      assert.deepEqual(await authEvents.listAuthEvents(db, session.id), [
         { method: 'password', at: 10 },
         { method: 'webauthn', at: 10, userVerified: true, backedUp: false },
         { method: 'totp', at: 20, authenticatorId: 'f1' },
       ]);
-      await Promise.all(Array.from({ length: 5 }, (_, i) => sessions.addAuthEvent(db, session.id, user.id, { method: 'totp', at: 30 + i })));
-      assert.equal((await sessions.listAuthEvents(db, session.id)).length, 8);
-      await assert.rejects(sessions.addAuthEvent(db, 'nope', user.id, { method: 'totp', at: 1 }), code('ERR_NOT_FOUND'));
-      assert.deepEqual(await sessions.listAuthEvents(db, 'nope'), []);
+      await Promise.all(Array.from({ length: 5 }, (_, i) => authEvents.addAuthEvent(db, session.id, user.id, { method: 'totp', at: 30 + i })));
+      assert.equal((await authEvents.listAuthEvents(db, session.id)).length, 8);
+      await assert.rejects(authEvents.addAuthEvent(db, 'nope', user.id, { method: 'totp', at: 1 }), code('ERR_NOT_FOUND'));
+      assert.deepEqual(await authEvents.listAuthEvents(db, 'nope'), []);
     });
 
     test('sessions: a session started with its first event, read back with its user in one query', async () => {
@@ -144,16 +145,16 @@ function repositorySuite(name: string, open: () => Promise<Database>, cleanup?: 
       const { token, session } = await db.transaction().execute((trx) =>
         sessions.createSessionWithEvent(trx, { userId: user.id, ip: null, userAgent: 'ua', now: 100 }, { method: 'password', at: 100 }));
       assert.deepEqual(await sessions.findSessionWithUser(db, token), { session, user });
-      assert.deepEqual(await sessions.listAuthEvents(db, session.id), [{ method: 'password', at: 100 }]);
+      assert.deepEqual(await authEvents.listAuthEvents(db, session.id), [{ method: 'password', at: 100 }]);
       // The counter starts after the first event: the next one gets the next number.
-      await sessions.addAuthEvent(db, session.id, user.id, { method: 'totp', at: 100, authenticatorId: 'f1' });
-      assert.deepEqual(await sessions.listAuthEvents(db, session.id), [{ method: 'password', at: 100 }, { method: 'totp', at: 100, authenticatorId: 'f1' }]);
+      await authEvents.addAuthEvent(db, session.id, user.id, { method: 'totp', at: 100, authenticatorId: 'f1' });
+      assert.deepEqual(await authEvents.listAuthEvents(db, session.id), [{ method: 'password', at: 100 }, { method: 'totp', at: 100, authenticatorId: 'f1' }]);
       // Inside a caller's transaction too, and rolled back with it.
       await assert.rejects(db.transaction().execute(async (trx) => {
-        await sessions.addAuthEvent(trx, session.id, user.id, { method: 'totp', at: 101 });
+        await authEvents.addAuthEvent(trx, session.id, user.id, { method: 'totp', at: 101 });
         throw new Error('roll back');
       }), /roll back/);
-      assert.equal((await sessions.listAuthEvents(db, session.id)).length, 2);
+      assert.equal((await authEvents.listAuthEvents(db, session.id)).length, 2);
       await sessions.revokeSession(db, session.id, 200);
       assert.equal(await sessions.findSessionWithUser(db, token), undefined);
       assert.equal(await sessions.findSessionWithUser(db, session.id), undefined);

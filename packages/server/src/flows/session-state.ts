@@ -2,7 +2,8 @@ import type { AuthenticationEvent, EnrolledAuthenticator } from '@stepwise/core'
 import { recordSessionRevoked, type AuditOrigin } from '../audit/events.js';
 import type { Services } from '../services.js';
 import { listFactors, type Factor } from '../storage/factors.js';
-import { findSessionByToken, findSessionWithUser, listAuthEvents, revokeSession, type SessionRecord } from '../storage/sessions.js';
+import { listAuthEvents } from '../storage/auth-events.js';
+import { findSessionByToken, findSessionWithUser, revokeSession, type SessionRecord } from '../storage/sessions.js';
 import type { User } from '../storage/users.js';
 import { listWebauthnCredentials, type WebauthnCredential } from '../storage/webauthn-credentials.js';
 

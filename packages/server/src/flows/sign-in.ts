@@ -4,7 +4,8 @@ import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyAgainstDummy, ver
 import type { Services } from '../services.js';
 import { clearFailures, openFailures, readFailureWindows, registerFailure, secondsUntilWindowEnds, type FailureWindow } from '../storage/attempts.js';
 import type { Db } from '../storage/database.js';
-import { addAuthEvent, createSessionWithEvent } from '../storage/sessions.js';
+import { addAuthEvent } from '../storage/auth-events.js';
+import { createSessionWithEvent } from '../storage/sessions.js';
 import { findUserByUsername, normalizeUsername, updatePasswordHash, type User } from '../storage/users.js';
 
 /** Where a sign-in comes from. */

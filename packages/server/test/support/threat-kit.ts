@@ -6,7 +6,7 @@ import type { AuthenticationEvent } from '@stepwise/core';
 import { DEMO_USER, hashPassword, users } from '../../src/index.js';
 import { SESSION_COOKIE } from '../../src/flows/session-state.js';
 import { listFactors } from '../../src/storage/factors.js';
-import { addAuthEvent } from '../../src/storage/sessions.js';
+import { addAuthEvent } from '../../src/storage/auth-events.js';
 import { formOf, type Browser, type Page } from './browser.js';
 import { browserFor, typedSecretOf, type TestServer } from './harness.js';
 import { currentStep, totpForStep } from './totp-reference.js';
