@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { AUDIENCE, REQUIREMENT, ROUTE } from './guard/route.mjs';
 import { startIssuer } from './lib/issuer.mjs';
 import { measure, startServer } from './lib/measure.mjs';
+import { DISTURBED_CORES, rotate } from './lib/paired.mjs';
 import { formatMs, formatRatio, formatRps, formatSummary } from './lib/report.mjs';
 import { summarize } from './lib/stats.mjs';
 
@@ -42,11 +43,6 @@ const GOALS = [
   { goal: 'guard p99 ≤ 1.2× bare jose', ratio: 'p99VsBare', met: (value) => value <= 1.2 },
   { goal: 'guard req/s > express-oauth2-jwt-bearer', ratio: 'rpsVsExpress', estimate: 'cpuRpsVsExpress', met: (value) => value > 1 },
 ];
-
-// A round is disturbed when other processes kept this much of a core busy
-// during one of its measurements: its req/s and p99 then say more about the
-// neighbours than about the servers.
-const DISTURBED_CORES = 0.25;
 
 function installedVersion(name) {
   const manifest = path.join(BENCH_DIR, 'node_modules', name, 'package.json');
@@ -84,10 +80,6 @@ async function checkAnswers(target, url, issuer) {
     failures.push(`forged signature: expected 401 invalid_token, got ${JSON.stringify(forged)}`);
   }
   if (failures.length > 0) throw new Error(`${target.name} does not answer as the benchmark requires:\n  ${failures.join('\n  ')}`);
-}
-
-function rotate(list, by) {
-  return list.map((_, i) => list[(i + by) % list.length]);
 }
 
 const formatUs = (value) => value.toFixed(0);

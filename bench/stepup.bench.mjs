@@ -12,12 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './lib/measure.mjs';
-import { pairedGoals, pairedMethodNote, runRounds } from './lib/paired.mjs';
+import { pairedGoals, pairedMethodNote, pairedTables, runRounds } from './lib/paired.mjs';
 import { betterAuthTarget } from './stepup/better-auth-target.mjs';
 import { jwtTarget } from './stepup/jwt-target.mjs';
 import { measureSupplied, reserveFor, SUPPLY_MARGIN } from './stepup/load.mjs';
 import { introLines } from './stepup/intro.mjs';
-import { addComparisons, stepUpTables } from './stepup/report.mjs';
 import { stepwiseTarget } from './stepup/stepwise-target.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -85,6 +84,7 @@ export async function run({ options, layout }) {
     const results = await runRounds({
       name: 'stepup',
       targets: TARGETS.map(({ id, label }) => ({ id, label })),
+      comparisons: COMPARISONS,
       rounds,
       measureTarget: async ({ id }, label) => {
         const measured = await measureSupplied({ label, target: targets[id], url: servers[id].url, serverPid: servers[id].pid, estimate: estimates[id], options });
@@ -93,15 +93,14 @@ export async function run({ options, layout }) {
         return measured.figures;
       },
     });
-    addComparisons(results, COMPARISONS);
     // The answers must not have drifted under load.
     await checkAll(targets, 'after measuring');
     const targetList = TARGETS.map(({ id, label }) => ({ id, label }));
     return {
       title,
       intro: introLines({ opened: servers.stepwise.setup.users.reduce((sum, user) => sum + user.pending.length, 0), prepared, users: Object.fromEntries(TARGETS.map(({ id, users }) => [id, users])), methodNote: pairedMethodNote({ results, options, layout }) }),
-      tables: stepUpTables({ targets: targetList, comparisons: COMPARISONS, results }),
-      goals: pairedGoals({ goals: GOALS, targets: COMPARISONS, results }),
+      tables: pairedTables({ targets: targetList, comparisons: COMPARISONS, results }),
+      goals: pairedGoals({ goals: GOALS, targets: targetList, comparisons: COMPARISONS, results }),
     };
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));

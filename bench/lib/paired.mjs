@@ -1,7 +1,8 @@
 // Rounds of paired measurements and their standard report tables, shared by
-// the benchmarks that pit a Stepwise path against a baseline server: each
-// round measures every target once (order rotated each round), each target
-// with a `baseline` gets its ratios to that baseline from the same round, and
+// the benchmarks that pit a Stepwise path against baseline servers: each
+// round measures every target once (order rotated each round), each
+// comparison (a target with a `baseline`, or a target against several
+// baselines given as `comparisons`) gets its ratios from the same round, and
 // a goal is judged on the median of those paired ratios.
 
 import { formatMs, formatRatio, formatRps, formatSummary } from './report.mjs';
@@ -17,6 +18,11 @@ export const DISTURBED_CORES = 0.25;
  * One target of a paired benchmark.
  * @typedef {{ id: string, label: string, baseline?: string }} PairedTarget
  *   baseline: the id of the target this one's ratios are taken against
+ */
+/**
+ * One target against one baseline, when a target has several: ratios are
+ * kept under `id`, and `label` names the comparison in goals.
+ * @typedef {{ id: string, target: string, baseline: string, label?: string }} PairedComparison
  */
 /**
  * What one measurement of one target found (see measure() in measure.mjs).
@@ -42,9 +48,14 @@ export function rotate(list, by) {
   return list.map((_, i) => list[(i + by) % list.length]);
 }
 
-function ratiosOf(figures, target) {
-  const own = figures[target.id];
-  const base = figures[target.baseline];
+/** The comparisons given, or else one per target with a `baseline`, under the target's id. */
+function comparisonsOf(targets, comparisons) {
+  return comparisons ?? targets.filter((target) => target.baseline).map((target) => ({ id: target.id, target: target.id, baseline: target.baseline }));
+}
+
+function ratiosOf(figures, comparison) {
+  const own = figures[comparison.target];
+  const base = figures[comparison.baseline];
   const ratios = { rps: own.rps / base.rps, p99: own.p99 / base.p99 };
   if (own.cpuUsPerRequest !== undefined && base.cpuUsPerRequest !== undefined) ratios.cpuRps = base.cpuUsPerRequest / own.cpuUsPerRequest;
   return ratios;
@@ -53,13 +64,15 @@ function ratiosOf(figures, target) {
 /**
  * Runs `rounds` rounds, printing progress as each measurement ends.
  *
- * @param {{ name: string, targets: PairedTarget[], rounds: number, measureTarget: (target: PairedTarget, label: string) => Promise<Figures> }} spec
+ * @param {{ name: string, targets: PairedTarget[], comparisons?: PairedComparison[], rounds: number, measureTarget: (target: PairedTarget, label: string) => Promise<Figures> }} spec
+ *   comparisons: when a target meets several baselines (default: each target's `baseline`);
  *   measureTarget: measures one target once; label names it in errors and progress
  * @returns {Promise<RoundResult[]>}
  * @example
  * const results = await runRounds({ name: 'oidc', targets, rounds: 3, measureTarget: (target, label) => measure({ label, … }) });
  */
-export async function runRounds({ name, targets, rounds, measureTarget }) {
+export async function runRounds({ name, targets, comparisons, rounds, measureTarget }) {
+  const compared = comparisonsOf(targets, comparisons);
   const results = [];
   for (let round = 1; round <= rounds; round += 1) {
     const order = rotate(targets, round - 1);
@@ -72,8 +85,8 @@ export async function runRounds({ name, targets, rounds, measureTarget }) {
       const cpu = cpuUsPerRequest === undefined ? '' : `, server CPU ${formatUs(cpuUsPerRequest)} µs/req, others busy ${formatCores(foreignCores ?? 0)} cores`;
       console.log(` ${formatRps(rps)} req/s, p50 ${formatMs(p50)} ms, p99 ${formatMs(p99)} ms${cpu}`);
     }
-    const ratios = Object.fromEntries(targets.filter((target) => target.baseline).map((target) => [target.id, ratiosOf(figures, target)]));
-    const described = Object.entries(ratios).map(([id, ratio]) => `${id} ${formatRatio(ratio.rps)} req/s, ${formatRatio(ratio.p99)} p99 of ${targets.find((target) => target.id === id).baseline}`);
+    const ratios = Object.fromEntries(compared.map((comparison) => [comparison.id, ratiosOf(figures, comparison)]));
+    const described = compared.map(({ id, baseline }) => `${id} ${formatRatio(ratios[id].rps)} req/s, ${formatRatio(ratios[id].p99)} p99 of ${baseline}`);
     if (described.length > 0) console.log(`${name}: round ${round}/${rounds} ratios: ${described.join('; ')}`);
     const disturbed = Object.values(figures).some((measured) => (measured.foreignCores ?? 0) >= DISTURBED_CORES);
     results.push({ round, order: order.map((target) => target.id), figures, ratios, disturbed });
@@ -84,18 +97,21 @@ export async function runRounds({ name, targets, rounds, measureTarget }) {
 const withCpuOf = (results) => results.every((round) => Object.values(round.figures).every((figures) => figures.cpuUsPerRequest !== undefined));
 
 /**
- * The verdicts of `goals` over the rounds, for Report.goals.
+ * The verdicts of `goals` over the rounds, for Report.goals. A goal's
+ * `target` names a comparison: the target's id, or a given comparison's.
  *
- * @param {{ goals: PairedGoal[], targets: PairedTarget[], results: RoundResult[] }} spec
+ * @param {{ goals: PairedGoal[], targets: PairedTarget[], comparisons?: PairedComparison[], results: RoundResult[] }} spec
  * @returns {import('./report.mjs').Goal[]}
  */
-export function pairedGoals({ goals, targets, results }) {
+export function pairedGoals({ goals, targets, comparisons, results }) {
+  const compared = comparisonsOf(targets, comparisons);
+  const scopeOf = (id) => compared.find((comparison) => comparison.id === id)?.label ?? targets.find((candidate) => candidate.id === id).label;
   const disturbed = results.filter((round) => round.disturbed).length;
   const withCpu = withCpuOf(results);
   return goals.map(({ goal, target, ratio, met }) => {
     const summary = summarize(results.map((round) => round.ratios[target][ratio]));
     const meeting = results.filter((round) => met(round.ratios[target][ratio])).length;
-    const verdict = { goal, scope: targets.find((candidate) => candidate.id === target).label, value: formatRatio(summary.median), rounds: `${meeting}/${results.length}`, met: met(summary.median) };
+    const verdict = { goal, scope: scopeOf(target), value: formatRatio(summary.median), rounds: `${meeting}/${results.length}`, met: met(summary.median) };
     if (withCpu && ratio === 'rps') {
       const estimated = summarize(results.map((round) => round.ratios[target].cpuRps)).median;
       verdict.estimate = `${formatRatio(estimated)} (${met(estimated) ? 'met' : 'missed'})`;
@@ -107,17 +123,18 @@ export function pairedGoals({ goals, targets, results }) {
 
 /**
  * The three standard tables: figures per target (median and range over the
- * rounds), ratios to the baseline paired within each round, and every round.
+ * rounds), ratios to the baselines paired within each round, and every round.
  *
- * @param {{ targets: PairedTarget[], results: RoundResult[] }} spec
+ * @param {{ targets: PairedTarget[], comparisons?: PairedComparison[], results: RoundResult[] }} spec
  * @returns {import('./report.mjs').Table[]}
  */
-export function pairedTables({ targets, results }) {
+export function pairedTables({ targets, comparisons, results }) {
   const withCpu = withCpuOf(results);
   const of = (id, key) => summarize(results.map((round) => round.figures[id][key]));
   const ratio = (id, key) => summarize(results.map((round) => round.ratios[id][key]));
   const label = (id) => targets.find((target) => target.id === id).label;
-  const compared = targets.filter((target) => target.baseline);
+  const compared = comparisonsOf(targets, comparisons);
+  const severalBaselines = compared.some((comparison) => compared.filter((other) => other.target === comparison.target).length > 1);
 
   const figureRows = targets.map(({ id }) => [
     label(id),
@@ -126,8 +143,8 @@ export function pairedTables({ targets, results }) {
     formatSummary(of(id, 'p99'), formatMs),
     ...(withCpu ? [formatSummary(of(id, 'cpuUsPerRequest'), formatUs)] : []),
   ]);
-  const ratioRows = compared.map(({ id, baseline }) => [
-    label(id),
+  const ratioRows = compared.map(({ id, target, baseline }) => [
+    label(target),
     label(baseline),
     formatSummary(ratio(id, 'rps'), formatRatio),
     formatSummary(ratio(id, 'p99'), formatRatio),
@@ -145,7 +162,7 @@ export function pairedTables({ targets, results }) {
   return [
     { heading: 'Figures', columns: ['Target', 'req/s', 'p50 ms', 'p99 ms', ...(withCpu ? ['server CPU µs/req'] : [])], rows: figureRows },
     {
-      heading: 'Ratios to the baseline, paired within each round',
+      heading: `Ratios to the baseline${severalBaselines ? 's' : ''}, paired within each round`,
       columns: ['Target', 'Baseline', 'req/s ÷ baseline', 'p99 ÷ baseline', ...(withCpu ? ['estimate from CPU time'] : [])],
       rows: ratioRows,
     },
