@@ -21,6 +21,11 @@ export interface AuditLog {
    * Appends one event in the same transaction as the change it reports,
    * so that neither can be committed without the other (a challenge
    * satisfied and its `step_up_satisfied` event, even across a crash).
+   * Changes recorded together share one transaction (group commit), each
+   * in a savepoint of its own: one that fails or does not apply leaves the
+   * others' writes alone. A change must write through the transaction it
+   * is given, never through the database handle (on SQLite that waits for
+   * the one connection the transaction holds).
    *
    * @param event - what happened; `at` defaults to now
    * @param change - the change, given the transaction; resolves false when it did not apply (nothing is then written)
@@ -89,11 +94,11 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
   }
 
   /** A change and its event, in a savepoint of the batch's transaction. */
-  async function applyInSavepoint(trx: Db, pending: Pending & { change: (trx: Db) => Promise<boolean> }): Promise<Outcome> {
+  async function applyInSavepoint(trx: Db, event: AuditEventInput, change: (trx: Db) => Promise<boolean>): Promise<Outcome> {
     await sql`savepoint audit_change`.execute(trx);
     try {
-      if (await pending.change(trx)) {
-        const [record] = await appendAuditEventsWithin(trx, dialect, [pending.event]);
+      if (await change(trx)) {
+        const [record] = await appendAuditEventsWithin(trx, dialect, [event]);
         await sql`release savepoint audit_change`.execute(trx);
         return { record };
       }
@@ -127,7 +132,7 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
         continue;
       }
       await appendPlain();
-      outcomes.push(await applyInSavepoint(trx, { ...pending, change: pending.change }));
+      outcomes.push(await applyInSavepoint(trx, pending.event, pending.change));
     }
     await appendPlain();
     return outcomes;
