@@ -40,7 +40,7 @@ const GOALS = TARGETS.filter((target) => target.baseline).map((target) => ({
 // From `node --cpu-prof` of the Stepwise server under each path alone (5 s,
 // 32 connections) and the figures of the full run that wrote RESULTS.md.
 const WHERE_THE_TIME_GOES =
-  '**Where the time goes** (`node --cpu-prof` of the Stepwise server under each path alone; shares of its busy time; CPU per request in a full run: refresh about 1,450–1,900 µs against the bare provider\'s 630–780, client_credentials about 740–890 against 370–430). ' +
+  '**Where the time goes** (`node --cpu-prof` of the Stepwise server under each path alone; shares of its busy time; CPU per request: the Figures table below). ' +
   '*Token paths*: the ES256 signatures (about 17%, WebCrypto\'s job run on the main thread: one for client_credentials, two for refresh) and oidc-provider\'s own grant code are the same work on both servers. What only Stepwise does: the `token_issued` audit record, hash-chained (canonical JSON, SHA-256) and committed before the answer (about 9%; tokens issued together now share one commit), ' +
   'the database reads oidc-provider makes through our adapter on every request (the client row on both paths; the RefreshToken, Grant and the user for `findAccount` on refresh) and SQLite\'s own time for them and the audit append (about 5%), ' +
   'Fastify in front of Koa (routing, hooks, the hijack: 4–5%), and the security headers (3%). ' +
