@@ -75,6 +75,22 @@ function sharedTests(open: () => Promise<Database>, done: () => Promise<void>): 
     assert.equal(verdict.ok, true, JSON.stringify(verdict));
   });
 
+  test('several events recorded with one change stand or fall with it', async () => {
+    const audit = createAuditLog(database.db, database.dialect, silent);
+    const before = (await auditHead(database.db)).seq;
+    const insert = (key: string) => (trx: Db) => trx.insertInto('attempts').values({ key, failures: 1, window_start: 1 }).execute();
+    const [failed, applied] = await Promise.allSettled([
+      audit.recordWith([event(120), event(121)], async (trx) => { await insert('pair:failed')(trx); throw new Error('boom'); }),
+      audit.recordWith([event(122), event(123)], async (trx) => { await insert('pair:applied')(trx); return true; }),
+    ]);
+    assert.equal(failed.status, 'rejected');
+    assert.equal(applied.status === 'fulfilled' && applied.value?.seq, before + 1, 'the first event is the one returned');
+    const stored = (await all(database)).filter((record) => record.seq > before);
+    assert.deepEqual(stored.map((record) => record.at), [event(122).at, event(123).at], 'both events of the change that applied, none of the other');
+    const keys = (await database.db.selectFrom('attempts').select('key').where('key', 'like', 'pair:%').execute()).map((row) => row.key);
+    assert.deepEqual(keys, ['pair:applied']);
+  });
+
   test('a change recorded alone that does not apply or fails writes nothing', async () => {
     const audit = createAuditLog(database.db, database.dialect, silent);
     const before = (await auditHead(database.db)).seq;

@@ -4,6 +4,9 @@ import { sql } from 'kysely';
 import { appendAuditEventsWithin } from '../storage/audit-events.js';
 import type { Db } from '../storage/database.js';
 
+/** An event to record: `at` defaults to now. */
+export type NewAuditEvent = Omit<AuditEventInput, 'at'> & { readonly at?: number };
+
 /** Where flows and handlers write audit events. */
 export interface AuditLog {
   /**
@@ -16,7 +19,7 @@ export interface AuditLog {
    * @param event - what happened; `at` defaults to now
    * @throws what the database threw: the caller's request fails rather than go unlogged
    */
-  record(event: Omit<AuditEventInput, 'at'> & { readonly at?: number }): Promise<AuditRecord>;
+  record(event: NewAuditEvent): Promise<AuditRecord>;
   /**
    * Appends one event in the same transaction as the change it reports,
    * so that neither can be committed without the other (a challenge
@@ -27,11 +30,11 @@ export interface AuditLog {
    * is given, never through the database handle (on SQLite that waits for
    * the one connection the transaction holds).
    *
-   * @param event - what happened; `at` defaults to now
+   * @param event - what happened, or several events that stand or fall with the change (the first is the one returned); `at` defaults to now
    * @param change - the change, given the transaction; resolves false when it did not apply (nothing is then written)
-   * @returns the record, or `undefined` when the change did not apply
+   * @returns the (first) record, or `undefined` when the change did not apply
    */
-  recordWith(event: Omit<AuditEventInput, 'at'> & { readonly at?: number }, change: (trx: Db) => Promise<boolean>): Promise<AuditRecord | undefined>;
+  recordWith(event: NewAuditEvent | readonly NewAuditEvent[], change: (trx: Db) => Promise<boolean>): Promise<AuditRecord | undefined>;
   /** Listeners called after each committed batch (the webhook, metrics). */
   onCommitted(listener: (records: readonly AuditRecord[]) => void): void;
   /** Waits for every event recorded so far to be committed. */
@@ -39,8 +42,9 @@ export interface AuditLog {
 }
 
 interface Pending {
-  readonly event: AuditEventInput;
-  /** The change the event reports, for `recordWith`; absent for `record`. */
+  /** One for `record`; for `recordWith`, every event that reports the change. */
+  readonly events: readonly AuditEventInput[];
+  /** The change the events report, for `recordWith`; absent for `record`. */
   readonly change?: ((trx: Db) => Promise<boolean>) | undefined;
   resolve(record: AuditRecord | undefined): void;
   reject(error: unknown): void;
@@ -53,7 +57,7 @@ const MAX_BATCH = 500;
 const NOT_APPLIED = Symbol('change not applied');
 
 /** What one queued item came to inside its batch's transaction. */
-type Outcome = { readonly record: AuditRecord | undefined } | { readonly error: unknown };
+type Outcome = { readonly records: readonly AuditRecord[] } | { readonly error: unknown };
 
 /**
  * The audit log over the database: one writer loop per process that takes
@@ -94,17 +98,17 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
   }
 
   /** A change and its event, in a savepoint of the batch's transaction. */
-  async function applyInSavepoint(trx: Db, event: AuditEventInput, change: (trx: Db) => Promise<boolean>): Promise<Outcome> {
+  async function applyInSavepoint(trx: Db, events: readonly AuditEventInput[], change: (trx: Db) => Promise<boolean>): Promise<Outcome> {
     await sql`savepoint audit_change`.execute(trx);
     try {
       if (await change(trx)) {
-        const [record] = await appendAuditEventsWithin(trx, dialect, [event]);
+        const records = await appendAuditEventsWithin(trx, dialect, events);
         await sql`release savepoint audit_change`.execute(trx);
-        return { record };
+        return { records };
       }
       await sql`rollback to savepoint audit_change`.execute(trx);
       await sql`release savepoint audit_change`.execute(trx);
-      return { record: undefined };
+      return { records: [] };
     } catch (error) {
       await sql`rollback to savepoint audit_change`.execute(trx);
       await sql`release savepoint audit_change`.execute(trx);
@@ -117,22 +121,22 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
     const [only] = batch;
     if (batch.length === 1 && only?.change) {
       if (!(await only.change(trx))) throw NOT_APPLIED;
-      return [{ record: (await appendAuditEventsWithin(trx, dialect, [only.event]))[0] }];
+      return [{ records: await appendAuditEventsWithin(trx, dialect, only.events) }];
     }
     const outcomes: Outcome[] = [];
     let plain: AuditEventInput[] = [];
     const appendPlain = async () => {
       if (plain.length === 0) return;
-      for (const record of await appendAuditEventsWithin(trx, dialect, plain)) outcomes.push({ record });
+      for (const record of await appendAuditEventsWithin(trx, dialect, plain)) outcomes.push({ records: [record] });
       plain = [];
     };
     for (const pending of batch) {
       if (!pending.change) {
-        plain.push(pending.event);
+        plain.push(...pending.events);
         continue;
       }
       await appendPlain();
-      outcomes.push(await applyInSavepoint(trx, pending.event, pending.change));
+      outcomes.push(await applyInSavepoint(trx, pending.events, pending.change));
     }
     await appendPlain();
     return outcomes;
@@ -156,8 +160,8 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
       batch.forEach((pending, index) => {
         const outcome = outcomes[index]!;
         if ('error' in outcome) return pending.reject(outcome.error);
-        if (outcome.record) records.push(outcome.record);
-        pending.resolve(outcome.record);
+        records.push(...outcome.records);
+        pending.resolve(outcome.records[0]);
       });
       notify(records);
     }
@@ -171,16 +175,16 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
     });
   }
 
-  function enqueue(event: Omit<AuditEventInput, 'at'> & { readonly at?: number }, change?: (trx: Db) => Promise<boolean>): Promise<AuditRecord | undefined> {
+  function enqueue(events: readonly NewAuditEvent[], change?: (trx: Db) => Promise<boolean>): Promise<AuditRecord | undefined> {
     return new Promise<AuditRecord | undefined>((resolve, reject) => {
-      queue.push({ event: { ...event, at: event.at ?? nowMs() }, change, resolve, reject });
+      queue.push({ events: events.map((event) => ({ ...event, at: event.at ?? nowMs() })), change, resolve, reject });
       kick();
     });
   }
 
   return {
-    record: async (event) => (await enqueue(event))!,
-    recordWith: (event, change) => enqueue(event, change),
+    record: async (event) => (await enqueue([event]))!,
+    recordWith: (event, change) => enqueue(Array.isArray(event) ? event : [event as NewAuditEvent], change),
     onCommitted(listener) {
       listeners.push(listener);
     },

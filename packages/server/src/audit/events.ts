@@ -247,16 +247,16 @@ export async function recordDecision(services: Services, facts: DecisionFacts, c
       ...(facts.challengeId ? { challenge_id: facts.challengeId } : {}),
     },
   };
-  const decided = change
-    ? services.audit.recordWith(decision, async (trx) => { await change(trx); return true; })
-    : services.audit.record(decision);
   const asked = facts.decision === 'step_up'
-    ? services.audit.record({
-        ...common, type: 'step_up_asked', outcome: 'step_up',
+    ? {
+        ...common, type: 'step_up_asked' as const, outcome: 'step_up',
         details: { decision_id: facts.decisionId, action: facts.action, ...(facts.challengeId ? { challenge_id: facts.challengeId } : {}) },
-      })
+      }
     : undefined;
-  await Promise.all([decided, asked]);
+  const events = asked ? [decision, asked] : [decision];
+  // With the rows they report, or alone; never the step-up asked without its decision.
+  if (change) await services.audit.recordWith(events, async (trx) => { await change(trx); return true; });
+  else await Promise.all(events.map((event) => services.audit.record(event)));
 }
 
 /**
