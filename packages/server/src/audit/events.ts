@@ -223,13 +223,13 @@ export interface DecisionFacts {
  *
  * @param services - shared services
  * @param facts - the decision and its input
- * @param change - what the decision stores (its row, its challenge), committed with its `decision` event
+ * @param change - what the decision stores (its row, its challenge), committed in the same transaction as its events
  * @example
  * ```ts
- * await recordDecision(services, { decisionId, decision: 'step_up', requirement, reasons, risk, subject, action, client, resource, context, session, time, challengeId });
+ * await recordDecision(services, { decisionId, decision: 'step_up', requirement, reasons, risk, subject, action, client, resource, context, session, time, challengeId }, (trx) => insertDecision(trx, stored));
  * ```
  */
-export async function recordDecision(services: Services, facts: DecisionFacts, change?: (trx: Db) => Promise<void>): Promise<void> {
+export async function recordDecision(services: Services, facts: DecisionFacts, change: (trx: Db) => Promise<void>): Promise<void> {
   const rules = matchedRules(facts);
   const signals = signalsOf(facts.reasons);
   const common = {
@@ -253,10 +253,8 @@ export async function recordDecision(services: Services, facts: DecisionFacts, c
         details: { decision_id: facts.decisionId, action: facts.action, ...(facts.challengeId ? { challenge_id: facts.challengeId } : {}) },
       }
     : undefined;
-  const events = asked ? [decision, asked] : [decision];
-  // With the rows they report, or alone; never the step-up asked without its decision.
-  if (change) await services.audit.recordWith(events, async (trx) => { await change(trx); return true; });
-  else await Promise.all(events.map((event) => services.audit.record(event)));
+  // With the rows they report: never a decision without its events, nor the step-up asked without its decision.
+  await services.audit.recordWith(asked ? [decision, asked] : [decision], async (trx) => { await change(trx); return true; });
 }
 
 /**
