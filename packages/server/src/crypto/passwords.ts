@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { hash, parseOptions, verify } from '@node-rs/argon2';
 import type { Algorithm, Options } from '@node-rs/argon2';
 import { ValidationError } from '@stepwise/core';
+import { TaskSlots } from './task-slots.js';
 
 /**
  * argon2id cost, the first OWASP Password Storage option: 19 MiB, 2 passes,
@@ -22,6 +24,17 @@ const ARGON2ID = 2 as Algorithm.Argon2id;
 const ARGON2_VERSION_0x13 = 1;
 
 const HASH_OPTIONS: Options = { algorithm: ARGON2ID, ...PASSWORD_HASH_PARAMS };
+
+/**
+ * argon2id runs on libuv's thread pool (4 threads by default). Left alone,
+ * every hash in flight takes a pool thread, so on fewer cores than threads
+ * several 19 MiB hashes time-share a core and evict each other's memory from
+ * its caches: one core then verifies about half as many passwords per second
+ * as it does one hash at a time. So hashes run at most one per core this
+ * process may use, in arrival order, which also leaves pool threads free for
+ * the other work they serve (files, DNS, zlib).
+ */
+const hashSlots = new TaskSlots(availableParallelism());
 
 // NIST SP 800-63B asks for Unicode normalisation so that the same password
 // typed on another keyboard or OS (composed vs decomposed accents) matches.
@@ -44,7 +57,8 @@ export async function hashPassword(password: string): Promise<string> {
   if (password.length > MAX_PASSWORD_LENGTH) {
     throw new ValidationError('password', `must be at most ${MAX_PASSWORD_LENGTH} characters`);
   }
-  return hash(normalise(password), HASH_OPTIONS);
+  const normalised = normalise(password);
+  return hashSlots.run(() => hash(normalised, HASH_OPTIONS));
 }
 
 /**
@@ -64,7 +78,8 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   if (password.length > MAX_PASSWORD_LENGTH) return false;
   try {
-    return await verify(hash, normalise(password));
+    const normalised = normalise(password);
+    return await hashSlots.run(() => verify(hash, normalised));
   } catch {
     return false;
   }
@@ -99,7 +114,7 @@ let dummyHash: Promise<string> | undefined;
 // less than a real hash after the policy changes. The first caller pays one
 // extra hash; that single sample tells an attacker nothing.
 function getDummyHash(): Promise<string> {
-  dummyHash ??= hash(randomBytes(32).toString('base64url'), HASH_OPTIONS);
+  dummyHash ??= hashSlots.run(() => hash(randomBytes(32).toString('base64url'), HASH_OPTIONS));
   return dummyHash;
 }
 
