@@ -1,7 +1,7 @@
 import type { AuditEventInput, AuditRecord } from '@stepwise/core';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
-import { appendAuditEventsWithin } from '../storage/audit-events.js';
+import { appendAuditEventsWithin, lockAuditHead, type AuditHead } from '../storage/audit-events.js';
 import type { Db } from '../storage/database.js';
 
 /** An event to record: `at` defaults to now. */
@@ -56,6 +56,9 @@ const MAX_BATCH = 500;
 /** Thrown inside a one-item batch whose change did not apply: rolls it back. */
 const NOT_APPLIED = Symbol('change not applied');
 
+const savepoint = sql`savepoint audit_change`;
+const rollbackToSavepoint = sql`rollback to savepoint audit_change`;
+
 /** What one queued item came to inside its batch's transaction. */
 type Outcome = { readonly records: readonly AuditRecord[] } | { readonly error: unknown };
 
@@ -97,21 +100,21 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
     }
   }
 
-  /** A change and its event, in a savepoint of the batch's transaction. */
-  async function applyInSavepoint(trx: Db, events: readonly AuditEventInput[], change: (trx: Db) => Promise<boolean>): Promise<Outcome> {
-    await sql`savepoint audit_change`.execute(trx);
+  /**
+   * A change and its events, in a savepoint of the batch's transaction,
+   * linked after `head`. The savepoint is never released: the next change
+   * opens one of the same name on top of it, and rolling back goes to the
+   * latest. That saves a round trip per change, and a release would only
+   * fold it into the transaction, which the commit does anyway.
+   */
+  async function applyInSavepoint(trx: Db, events: readonly AuditEventInput[], change: (trx: Db) => Promise<boolean>, head: AuditHead): Promise<Outcome> {
+    await savepoint.execute(trx);
     try {
-      if (await change(trx)) {
-        const records = await appendAuditEventsWithin(trx, dialect, events);
-        await sql`release savepoint audit_change`.execute(trx);
-        return { records };
-      }
-      await sql`rollback to savepoint audit_change`.execute(trx);
-      await sql`release savepoint audit_change`.execute(trx);
+      if (await change(trx)) return { records: await appendAuditEventsWithin(trx, dialect, events, head) };
+      await rollbackToSavepoint.execute(trx);
       return { records: [] };
     } catch (error) {
-      await sql`rollback to savepoint audit_change`.execute(trx);
-      await sql`release savepoint audit_change`.execute(trx);
+      await rollbackToSavepoint.execute(trx);
       return { error };
     }
   }
@@ -123,11 +126,20 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
       if (!(await only.change(trx))) throw NOT_APPLIED;
       return [{ records: await appendAuditEventsWithin(trx, dialect, only.events) }];
     }
+    // The head is locked once, outside the savepoints, and followed here:
+    // each append links after the last one that stayed.
+    let head = await lockAuditHead(trx, dialect);
+    const advance = (records: readonly AuditRecord[]) => {
+      const last = records.at(-1);
+      if (last) head = { seq: last.seq, hash: last.hash };
+    };
     const outcomes: Outcome[] = [];
     let plain: AuditEventInput[] = [];
     const appendPlain = async () => {
       if (plain.length === 0) return;
-      for (const record of await appendAuditEventsWithin(trx, dialect, plain)) outcomes.push({ records: [record] });
+      const records = await appendAuditEventsWithin(trx, dialect, plain, head);
+      advance(records);
+      for (const record of records) outcomes.push({ records: [record] });
       plain = [];
     };
     for (const pending of batch) {
@@ -136,7 +148,9 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
         continue;
       }
       await appendPlain();
-      outcomes.push(await applyInSavepoint(trx, pending.events, pending.change));
+      const outcome = await applyInSavepoint(trx, pending.events, pending.change, head);
+      if ('records' in outcome) advance(outcome.records);
+      outcomes.push(outcome);
     }
     await appendPlain();
     return outcomes;

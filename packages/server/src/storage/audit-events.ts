@@ -54,6 +54,28 @@ export async function appendAuditEvents(db: Db, dialect: 'sqlite' | 'postgres', 
 }
 
 /**
+ * The chain's head, locked until the transaction ends (`FOR UPDATE` on
+ * PostgreSQL; a SQLite transaction is the only writer anyway). Lock it
+ * outside any savepoint: rolling back to one releases the row locks taken
+ * after it.
+ *
+ * @param trx - an open transaction
+ * @param dialect - which SQL the head lock needs
+ * @returns the last stored record's `seq` and `hash`
+ */
+export async function lockAuditHead(trx: Db, dialect: 'sqlite' | 'postgres'): Promise<AuditHead> {
+  const [head] = (await (dialect === 'postgres' ? lockedHead : plainHead).execute(trx)).rows;
+  if (!head) throw new Error('the audit head row is missing');
+  return head;
+}
+
+/** The last stored record's `seq` and `hash`: where the next append links. */
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/**
  * The body of {@link appendAuditEvents}, inside a transaction the caller
  * opened: the events commit (or roll back) with the caller's own change,
  * such as the challenge state they report.
@@ -61,15 +83,21 @@ export async function appendAuditEvents(db: Db, dialect: 'sqlite' | 'postgres', 
  * @param trx - an open transaction
  * @param dialect - which SQL the head lock needs
  * @param events - in order
+ * @param head - the head as this transaction holds it ({@link lockAuditHead},
+ *   then the last record of each append since); read and locked here when absent
+ * @returns the stored records; the last is the new head
  * @example
  * ```ts
  * await db.transaction().execute(async (trx) => { await change(trx); await appendAuditEventsWithin(trx, 'sqlite', [event]); });
  * ```
  */
-export async function appendAuditEventsWithin(trx: Db, dialect: 'sqlite' | 'postgres', events: readonly AuditEventInput[]): Promise<AuditRecord[]> {
-  const [head] = (await (dialect === 'postgres' ? lockedHead : plainHead).execute(trx)).rows;
-  if (!head) throw new Error('the audit head row is missing');
-  const { records, head: next } = chainEvents(head, events);
+export async function appendAuditEventsWithin(
+  trx: Db,
+  dialect: 'sqlite' | 'postgres',
+  events: readonly AuditEventInput[],
+  head?: AuditHead,
+): Promise<AuditRecord[]> {
+  const { records, head: next } = chainEvents(head ?? await lockAuditHead(trx, dialect), events);
   const rows = records.map((record) => {
     const fields = auditRecordFields(record);
     return {
