@@ -75,6 +75,28 @@ function sharedTests(open: () => Promise<Database>, done: () => Promise<void>): 
     assert.equal(verdict.ok, true, JSON.stringify(verdict));
   });
 
+  test('an event that cannot be chained after its change applied rolls the change back and leaves the rest of the batch linked', async () => {
+    const audit = createAuditLog(database.db, database.dialect, silent);
+    const batches: number[] = [];
+    audit.onCommitted((records) => batches.push(records.length));
+    const before = (await auditHead(database.db)).seq;
+    const insert = (key: string) => (trx: Db) => trx.insertInto('attempts').values({ key, failures: 1, window_start: 1 }).execute();
+    // A lone surrogate has no canonical JSON: hashing fails after the change ran and the head was read.
+    const [broken, first, second] = await Promise.allSettled([
+      audit.recordWith(event(130, { details: { note: '\uD800' } }), async (trx) => { await insert('unchained:broken')(trx); return true; }),
+      audit.recordWith(event(131), async (trx) => { await insert('unchained:first')(trx); return true; }),
+      audit.recordWith(event(132), async (trx) => { await insert('unchained:second')(trx); return true; }),
+    ]);
+    assert.equal(broken.status, 'rejected');
+    assert.equal(first.status === 'fulfilled' && first.value?.seq, before + 1);
+    assert.equal(second.status === 'fulfilled' && second.value?.seq, before + 2);
+    assert.deepEqual(batches, [2], 'one commit for the two that stayed');
+    const keys = (await database.db.selectFrom('attempts').select('key').where('key', 'like', 'unchained:%').orderBy('key').execute()).map((row) => row.key);
+    assert.deepEqual(keys, ['unchained:first', 'unchained:second']);
+    const verdict = await verifyAuditChain(await all(database), await auditHead(database.db));
+    assert.equal(verdict.ok, true, JSON.stringify(verdict));
+  });
+
   test('several events recorded with one change stand or fall with it', async () => {
     const audit = createAuditLog(database.db, database.dialect, silent);
     const before = (await auditHead(database.db)).seq;

@@ -102,12 +102,15 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
 
   /**
    * A change and its events, in a savepoint of the batch's transaction,
-   * linked after `head`. The savepoint is never released: the next change
-   * opens one of the same name on top of it, and rolling back goes to the
-   * latest. That saves a round trip per change, and a release would only
-   * fold it into the transaction, which the commit does anyway.
+   * linked after `head` (read and locked here when the batch has none yet).
+   * The savepoint is never released: the next change opens one of the same
+   * name on top of it, and rolling back goes to the latest. That saves a
+   * round trip per change, and a release would only fold it into the
+   * transaction, which the commit does anyway.
    */
-  async function applyInSavepoint(trx: Db, events: readonly AuditEventInput[], change: (trx: Db) => Promise<boolean>, head: AuditHead): Promise<Outcome> {
+  async function applyInSavepoint(
+    trx: Db, events: readonly AuditEventInput[], change: (trx: Db) => Promise<boolean>, head: AuditHead | undefined,
+  ): Promise<Outcome> {
     await savepoint.execute(trx);
     try {
       if (await change(trx)) return { records: await appendAuditEventsWithin(trx, dialect, events, head) };
@@ -126,9 +129,13 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
       if (!(await only.change(trx))) throw NOT_APPLIED;
       return [{ records: await appendAuditEventsWithin(trx, dialect, only.events) }];
     }
-    // The head is locked once, outside the savepoints, and followed here:
-    // each append links after the last one that stayed.
-    let head = await lockAuditHead(trx, dialect);
+    // The head is locked by the first append that stays, and followed here:
+    // each later append links after the last one that stayed. Locked only
+    // then, not at the start, so that other nodes wait for it no longer than
+    // before. A change that rolls back takes any lock it took with it, but
+    // the head is only followed from appends that stayed, so the next append
+    // locks it again.
+    let head: AuditHead | undefined;
     const advance = (records: readonly AuditRecord[]) => {
       const last = records.at(-1);
       if (last) head = { seq: last.seq, hash: last.hash };
