@@ -140,11 +140,11 @@ function repositorySuite(name: string, open: () => Promise<Database>, cleanup?: 
       assert.deepEqual(await authEvents.listAuthEvents(db, 'nope'), []);
     });
 
-    test('sessions: a session started with its first event, read back with its user in one query', async () => {
+    test('sessions: a session started with its first event, read back with its user, events and confirmed factors in one query', async () => {
       const user = await newUser(db);
       const { token, session } = await db.transaction().execute((trx) =>
         sessions.createSessionWithEvent(trx, { userId: user.id, ip: null, userAgent: 'ua', now: 100 }, { method: 'password', at: 100 }));
-      assert.deepEqual(await sessions.findSessionWithUser(db, token), { session, user });
+      assert.deepEqual(await sessions.findSignedInSession(db, token), { session, user, events: [{ method: 'password', at: 100 }], factors: [] });
       assert.deepEqual(await authEvents.listAuthEvents(db, session.id), [{ method: 'password', at: 100 }]);
       // The counter starts after the first event: the next one gets the next number.
       await authEvents.addAuthEvent(db, session.id, user.id, { method: 'totp', at: 100, authenticatorId: 'f1' });
@@ -156,8 +156,35 @@ function repositorySuite(name: string, open: () => Promise<Database>, cleanup?: 
       }), /roll back/);
       assert.equal((await authEvents.listAuthEvents(db, session.id)).length, 2);
       await sessions.revokeSession(db, session.id, 200);
-      assert.equal(await sessions.findSessionWithUser(db, token), undefined);
-      assert.equal(await sessions.findSessionWithUser(db, session.id), undefined);
+      assert.equal(await sessions.findSignedInSession(db, token), undefined);
+      assert.equal(await sessions.findSignedInSession(db, session.id), undefined);
+    });
+
+    test('sessions: the signed-in read gives the same events and factors as reading them one by one', async () => {
+      const user = await newUser(db);
+      const other = await newUser(db);
+      const { token, session } = await db.transaction().execute((trx) =>
+        sessions.createSessionWithEvent(trx, { userId: user.id, ip: '192.0.2.1', userAgent: 'ua', now: 300 }, { method: 'password', at: 300 }));
+      // Events out of time order, several in one second, with WebAuthn flags and without.
+      await authEvents.addAuthEvent(db, session.id, user.id, { method: 'webauthn', at: 320, authenticatorId: 'k1', userVerified: true, backedUp: false });
+      await authEvents.addAuthEvent(db, session.id, user.id, { method: 'totp', at: 310, authenticatorId: 'f1' });
+      await authEvents.addAuthEvent(db, session.id, user.id, { method: 'email_otp', at: 310 });
+      // Confirmed factors in both orders of creation, one unconfirmed, one of another user, a secret and a destination.
+      await factors.createFactor(db, { userId: user.id, method: 'totp', name: 'Phone', secret: 'sealed', id: 'b-' + randomUUID(), createdAt: 50, confirmedAt: 60 });
+      await factors.createFactor(db, { userId: user.id, method: 'email_otp', name: 'Mail', secret: null, destination: 'a@example.com', id: 'a-' + randomUUID(), createdAt: 50, confirmedAt: 61 });
+      await factors.createFactor(db, { userId: user.id, method: 'webauthn', name: 'Key', secret: null, createdAt: 40, confirmedAt: 41 });
+      await factors.createFactor(db, { userId: user.id, method: 'totp', name: 'Pending', secret: 's', createdAt: 70 });
+      await factors.createFactor(db, { userId: other.id, method: 'totp', name: 'Theirs', secret: 's', confirmedAt: 1 });
+      const confirmed = await factors.listFactors(db, user.id, { confirmedOnly: true });
+      await factors.advanceLastUsedStep(db, confirmed[0]!.id, 1234, 400);
+      const found = await sessions.findSignedInSession(db, token);
+      assert.deepEqual(found?.events, await authEvents.listAuthEvents(db, session.id));
+      assert.deepEqual(found?.factors, await factors.listFactors(db, user.id, { confirmedOnly: true }));
+      assert.equal(found?.events.length, 4);
+      assert.equal(found?.factors.length, 3);
+      assert.deepEqual(found?.factors.map((factor) => factor.name), ['Key', 'Mail', 'Phone']);
+      assert.equal(found?.factors[0]?.lastUsedStep, 1234);
+      assert.deepEqual(found?.session, session);
     });
 
     test('attempts: several counters read at once', async () => {

@@ -1,9 +1,8 @@
 import type { AuthenticationEvent, EnrolledAuthenticator } from '@stepwise/core';
 import { recordSessionRevoked, type AuditOrigin } from '../audit/events.js';
 import type { Services } from '../services.js';
-import { listFactors, type Factor } from '../storage/factors.js';
-import { listAuthEvents } from '../storage/auth-events.js';
-import { findSessionByToken, findSessionWithUser, revokeSession, type SessionRecord } from '../storage/sessions.js';
+import type { Factor } from '../storage/factors.js';
+import { findSessionByToken, findSignedInSession, revokeSession, type SessionRecord } from '../storage/sessions.js';
 import type { User } from '../storage/users.js';
 import { listWebauthnCredentials, type WebauthnCredential } from '../storage/webauthn-credentials.js';
 
@@ -60,14 +59,10 @@ export function enrolledAuthenticators(
  */
 export async function loadSessionState(services: Services, token: string | undefined): Promise<SessionState | undefined> {
   if (!token) return undefined;
-  const found = await findSessionWithUser(services.db, token);
+  const found = await findSignedInSession(services.db, token);
   if (!found || found.session.createdAt + services.config.tokens.sessionTtl < services.now()) return undefined;
-  const { session, user } = found;
+  const { session, user, events, factors } = found;
   if (user.disabled) return undefined;
-  const [events, factors] = await Promise.all([
-    listAuthEvents(services.db, session.id),
-    listFactors(services.db, user.id, { confirmedOnly: true }),
-  ]);
   // A credential is stored with its factor, confirmed, in one transaction
   // (and goes with it): no confirmed WebAuthn factor, no credential to read.
   const credentials = factors.some((factor) => factor.method === 'webauthn') ? await listWebauthnCredentials(services.db, user.id) : [];

@@ -109,7 +109,8 @@ function flag(value: boolean | undefined): number | null {
   return value === undefined ? null : value ? 1 : 0;
 }
 
-function toEvent(row: Selectable<AuthEventsTable>): AuthenticationEvent {
+/** An `auth_events` row as the event it records. */
+export function toEvent(row: Selectable<AuthEventsTable>): AuthenticationEvent {
   return {
     method: row.method as MethodId,
     at: row.at,

@@ -26,7 +26,8 @@ export interface Factor {
   destination: string | null;
 }
 
-function toFactor(row: Selectable<FactorsTable>): Factor {
+/** A `factors` row as a {@link Factor}. */
+export function toFactor(row: Selectable<FactorsTable>): Factor {
   return {
     id: row.id,
     userId: row.user_id,

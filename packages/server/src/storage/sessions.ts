@@ -2,8 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { PostgresAdapter, type Selectable } from 'kysely';
 import type { AuthenticationEvent } from '@stepwise/core';
 import type { Db } from './database.js';
-import type { SessionsTable } from './schema.js';
-import { authEventInsert, authEventRow, type EventValues } from './auth-events.js';
+import type { AuthEventsTable, FactorsTable, SessionsTable } from './schema.js';
+import { jsonArrayFrom as postgresJsonArrayFrom } from 'kysely/helpers/postgres';
+import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
+import { authEventInsert, authEventRow, toEvent, type EventValues } from './auth-events.js';
+import { toFactor, type Factor } from './factors.js';
 import { prepareQuery } from './prepared-query.js';
 import { toUser, type User } from './users.js';
 
@@ -156,22 +159,35 @@ export async function findSessionByToken(db: Db, token: string): Promise<Session
   return row && toSession(row);
 }
 
+/** What a request with a live session reads first: the session, its user, its events and the user's confirmed factors. */
+export interface SignedInSession {
+  readonly session: SessionRecord;
+  readonly user: User;
+  /** Ordered by time, then by insertion. */
+  readonly events: AuthenticationEvent[];
+  /** Confirmed only, oldest first. */
+  readonly factors: Factor[];
+}
+
 /**
- * Finds the live session a cookie token names together with its user, in
- * one statement: what every request with a session cookie reads first.
+ * Finds the live session a cookie token names, with its user, the
+ * session's authentication events and the user's confirmed factors, in one
+ * statement: what every request with a session cookie reads first. The
+ * events and factors come as JSON arrays from subqueries, so a step-up
+ * page costs one round trip to the database where it cost three.
  *
  * @param db - database
  * @param token - the cookie value
  * @returns undefined when the token is unknown or the session revoked
  * @example
  * ```ts
- * const found = await findSessionWithUser(db, request.cookies.stepwise_session);
- * if (found && !found.user.disabled) console.log(found.user.username);
+ * const found = await findSignedInSession(db, request.cookies.stepwise_session);
+ * if (found && !found.user.disabled) console.log(found.user.username, found.events.length);
  * ```
  */
-export async function findSessionWithUser(db: Db, token: string): Promise<{ session: SessionRecord; user: User } | undefined> {
+export async function findSignedInSession(db: Db, token: string): Promise<SignedInSession | undefined> {
   if (token.length > 128) return undefined;
-  const [row] = (await sessionWithUser.execute(db, sessionIdOf(token))).rows;
+  const [row] = (await signedInSession.execute(db, sessionIdOf(token))).rows;
   if (!row) return undefined;
   const session: SessionRecord = {
     id: row.session_id,
@@ -182,20 +198,39 @@ export async function findSessionWithUser(db: Db, token: string): Promise<{ sess
     ip: row.session_ip,
     userAgent: row.session_user_agent,
   };
-  return { session, user: toUser(row) };
+  // PostgreSQL's driver parses json; SQLite returns its text. Sorted here
+  // too: neither engine promises an aggregate keeps its subquery's order.
+  const events = jsonRows<Selectable<AuthEventsTable>>(row.events).sort((a, b) => a.at - b.at || a.seq - b.seq).map(toEvent);
+  const factors = jsonRows<Selectable<FactorsTable>>(row.factors)
+    .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(toFactor);
+  return { session, user: toUser(row), events, factors };
 }
 
+function jsonRows<T>(value: unknown): T[] {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T[];
+}
+
+const AUTH_EVENT_COLUMNS = ['session_id', 'seq', 'user_id', 'method', 'at', 'authenticator_id', 'user_verified', 'backed_up'] as const;
+const FACTOR_COLUMNS = ['id', 'user_id', 'method', 'name', 'secret', 'last_used_step', 'confirmed_at', 'created_at', 'last_used_at', 'destination'] as const;
+
 /** Every request with a session cookie runs it; see prepared-query.ts. */
-const sessionWithUser = prepareQuery((db: Db, id: string) => db
-  .selectFrom('sessions')
-  .innerJoin('users', 'users.id', 'sessions.user_id')
-  .selectAll('users')
-  .select([
-    'sessions.id as session_id', 'sessions.created_at as session_created_at', 'sessions.last_seen_at as session_last_seen_at',
-    'sessions.revoked_at as session_revoked_at', 'sessions.ip as session_ip', 'sessions.user_agent as session_user_agent',
-  ])
-  .where('sessions.id', '=', id)
-  .where('sessions.revoked_at', 'is', null));
+const signedInSession = prepareQuery((db: Db, id: string) => {
+  // The two engines build JSON arrays with different functions; Kysely's helpers have one shape for both.
+  const jsonArrayFrom = db.getExecutor().adapter instanceof PostgresAdapter ? postgresJsonArrayFrom : sqliteJsonArrayFrom;
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select((eb) => [
+      'sessions.id as session_id', 'sessions.created_at as session_created_at', 'sessions.last_seen_at as session_last_seen_at',
+      'sessions.revoked_at as session_revoked_at', 'sessions.ip as session_ip', 'sessions.user_agent as session_user_agent',
+      jsonArrayFrom(eb.selectFrom('auth_events').select(AUTH_EVENT_COLUMNS).whereRef('auth_events.session_id', '=', 'sessions.id')).as('events'),
+      jsonArrayFrom(eb.selectFrom('factors').select(FACTOR_COLUMNS).whereRef('factors.user_id', '=', 'users.id').where('factors.confirmed_at', 'is not', null)).as('factors'),
+    ])
+    .where('sessions.id', '=', id)
+    .where('sessions.revoked_at', 'is', null);
+});
 
 /**
  * Records activity on a session. Never moves `lastSeenAt` backwards, since
