@@ -17,6 +17,7 @@ import * as factors from '../src/storage/factors.js';
 import * as sessions from '../src/storage/sessions.js';
 import * as authEvents from '../src/storage/auth-events.js';
 import * as attempts from '../src/storage/attempts.js';
+import { readPasswordSignIn } from '../src/storage/password-sign-in.js';
 import * as keys from '../src/storage/signing-keys.js';
 import * as clients from '../src/storage/clients.js';
 import { createOidcAdapter, pruneExpiredOidcModels } from '../src/storage/oidc-adapter.js';
@@ -185,6 +186,23 @@ function repositorySuite(name: string, open: () => Promise<Database>, cleanup?: 
       assert.deepEqual(found?.factors.map((factor) => factor.name), ['Key', 'Mail', 'Phone']);
       assert.equal(found?.factors[0]?.lastUsedStep, 1234);
       assert.deepEqual(found?.session, session);
+    });
+
+    test('password sign-in: the account and both counters in one read, also for a username with no account', async () => {
+      const user = await newUser(db);
+      const [userKey, ipKey] = [unique('login:user'), unique('login:ip')];
+      const none = await readPasswordSignIn(db, user.username.toUpperCase(), [userKey, ipKey]);
+      assert.deepEqual(none, { user, windows: new Map() }, 'the username as typed, any case; no counters yet');
+      await attempts.registerFailure(db, userKey, 1000, 60);
+      await attempts.registerFailure(db, userKey, 1001, 60);
+      await attempts.registerFailure(db, ipKey, 1002, 60);
+      const both = await readPasswordSignIn(db, user.username, [userKey, ipKey]);
+      assert.deepEqual(both.user, user);
+      assert.deepEqual(both.windows, await attempts.readFailureWindows(db, [userKey, ipKey]));
+      assert.equal(both.windows.get(userKey)?.failures, 2);
+      const ghost = await readPasswordSignIn(db, unique('ghost'), [userKey, unique('login:ip')]);
+      assert.equal(ghost.user, undefined);
+      assert.deepEqual([...ghost.windows.keys()], [userKey], 'counters of a username with no account are read all the same');
     });
 
     test('attempts: several counters read at once', async () => {

@@ -1,7 +1,7 @@
 import type { AuditEventInput, AuditRecord } from '@stepwise/core';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
-import { appendAuditEventsWithin, lockAuditHead, type AuditHead } from '../storage/audit-events.js';
+import { appendAuditEventsWithin, type AuditHead } from '../storage/audit-events.js';
 import type { Db } from '../storage/database.js';
 
 /** An event to record: `at` defaults to now. */

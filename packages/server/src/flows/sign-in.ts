@@ -2,11 +2,12 @@ import { AccountLockedError, InvalidCredentialsError, type AuthenticationEvent }
 import { recordLockout, recordSignInFailed } from '../audit/events.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, verifyAgainstDummy, verifyPassword } from '../crypto/passwords.js';
 import type { Services } from '../services.js';
-import { clearFailures, openFailures, readFailureWindows, registerFailure, secondsUntilWindowEnds, type FailureWindow } from '../storage/attempts.js';
+import { clearFailures, openFailures, registerFailure, secondsUntilWindowEnds, type FailureWindow } from '../storage/attempts.js';
 import type { Db } from '../storage/database.js';
 import { addAuthEvent } from '../storage/auth-events.js';
 import { createSessionWithEvent } from '../storage/sessions.js';
-import { findUserByUsername, normalizeUsername, updatePasswordHash, type User } from '../storage/users.js';
+import { normalizeUsername, updatePasswordHash, type User } from '../storage/users.js';
+import { readPasswordSignIn } from '../storage/password-sign-in.js';
 
 /** Where a sign-in comes from. */
 export interface SignInContext {
@@ -43,20 +44,19 @@ export async function verifyPasswordSignIn(
   const { accountMaxFailures, ipMaxFailures, accountWindowSeconds } = services.config.stepUp;
   const userKey = `login:user:${normalizeUsername(input.username)}`;
   const ipKey = `login:ip:${input.ip ?? 'unknown'}`;
-  // Both counters in one read; the account's is reset below only when it holds failures.
+  // The account and both counters in one read; the account's counter is reset below only when it holds failures.
+  const { user: known, windows } = await readPasswordSignIn(services.db, input.username, [userKey, ipKey]);
   let userFailuresBefore: number;
   try {
-    const windows = await readFailureWindows(services.db, [userKey, ipKey]);
     const checkedAt = services.now();
     userFailuresBefore = refuseWhenLocked(windows.get(userKey), accountMaxFailures, checkedAt, accountWindowSeconds);
     refuseWhenLocked(windows.get(ipKey), ipMaxFailures, checkedAt, accountWindowSeconds);
   } catch (error) {
-    const known = await findUserByUsername(services.db, input.username);
     await recordSignInFailed(services, { user: known, method: 'password', reason: (error as AccountLockedError).code, ip: input.ip });
     throw error;
   }
 
-  const user = input.password.length <= MAX_PASSWORD_LENGTH ? await findUserByUsername(services.db, input.username) : undefined;
+  const user = input.password.length <= MAX_PASSWORD_LENGTH ? known : undefined;
   const valid =
     user && user.passwordHash && !user.disabled
       ? await verifyPassword(user.passwordHash, input.password)

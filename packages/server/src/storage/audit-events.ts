@@ -63,7 +63,7 @@ export async function appendAuditEvents(db: Db, dialect: 'sqlite' | 'postgres', 
  * @param dialect - which SQL the head lock needs
  * @returns the last stored record's `seq` and `hash`
  */
-export async function lockAuditHead(trx: Db, dialect: 'sqlite' | 'postgres'): Promise<AuditHead> {
+async function lockAuditHead(trx: Db, dialect: 'sqlite' | 'postgres'): Promise<AuditHead> {
   const [head] = (await (dialect === 'postgres' ? lockedHead : plainHead).execute(trx)).rows;
   if (!head) throw new Error('the audit head row is missing');
   return head;
@@ -83,8 +83,8 @@ export interface AuditHead {
  * @param trx - an open transaction
  * @param dialect - which SQL the head lock needs
  * @param events - in order
- * @param head - the head as this transaction holds it ({@link lockAuditHead},
- *   then the last record of each append since); read and locked here when absent
+ * @param head - the head as this transaction already holds it: the last
+ *   record of an earlier append in it. Read and locked here when absent
  * @returns the stored records; the last is the new head
  * @example
  * ```ts
