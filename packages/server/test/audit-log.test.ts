@@ -187,4 +187,32 @@ describeOnPostgres('audit log on PostgreSQL, two nodes', (schemas) => describe('
       await second.close();
     }
   });
+
+  test('a node appends after the head another node moved, though it last saw an older one', async () => {
+    const first = await schemas.open();
+    const second = await schemas.openAgain();
+    try {
+      const [a, b] = [first, second].map((database) => createAuditLog(database.db, database.dialect, silent));
+      const start = (await auditHead(first.db)).seq;
+      // One after the other, so that each node's last commit is out of date at
+      // its next write: a lone event first in some turns, a change first in others.
+      const seqs: number[] = [];
+      for (let index = 0; index < 8; index++) {
+        const node = index % 2 === 0 ? a! : b!;
+        const alone = () => node.record(event(200 + index, { subject: `turn${index}` }));
+        const withChange = () => node.recordWith(event(300 + index), async (trx) => {
+          await trx.insertInto('attempts').values({ key: `turns:${index}`, failures: 1, window_start: 1 }).execute();
+          return true;
+        });
+        const writes = Math.floor(index / 2) % 2 === 0 ? [alone, withChange] : [withChange, alone];
+        for (const write of writes) seqs.push((await write())!.seq);
+      }
+      assert.deepEqual(seqs, Array.from({ length: 16 }, (_, index) => start + index + 1));
+      const verdict = await verifyAuditChain(await all(first), await auditHead(second.db));
+      assert.equal(verdict.ok, true, JSON.stringify(verdict));
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
 }));

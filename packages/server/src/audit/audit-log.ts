@@ -1,7 +1,7 @@
 import type { AuditEventInput, AuditRecord } from '@stepwise/core';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
-import { appendAuditEventsWithin, type AuditHead } from '../storage/audit-events.js';
+import { appendAuditEventsWithin, appendOneAfterExpectedHead, type AuditHead } from '../storage/audit-events.js';
 import type { Db } from '../storage/database.js';
 
 /** An event to record: `at` defaults to now. */
@@ -59,6 +59,13 @@ const NOT_APPLIED = Symbol('change not applied');
 const savepoint = sql`savepoint audit_change`;
 const rollbackToSavepoint = sql`rollback to savepoint audit_change`;
 
+/** The head after these records: the one with the highest `seq`. */
+function headOf(records: readonly AuditRecord[]): AuditHead | undefined {
+  let last: AuditRecord | undefined;
+  for (const record of records) if (!last || record.seq > last.seq) last = record;
+  return last && { seq: last.seq, hash: last.hash };
+}
+
 /** What one queued item came to inside its batch's transaction. */
 type Outcome = { readonly records: readonly AuditRecord[] } | { readonly error: unknown };
 
@@ -88,6 +95,10 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
   let queue: Pending[] = [];
   let writing: Promise<void> | undefined;
   const listeners: Array<(records: readonly AuditRecord[]) => void> = [];
+  // The head as this writer last committed it: PostgreSQL appends after it
+  // without reading it first, and reads it only when another node moved it
+  // (see appendOneAfterExpectedHead). Forgotten when a batch fails.
+  let committedHead: AuditHead | undefined;
 
   function notify(records: readonly AuditRecord[]): void {
     if (records.length === 0) return;
@@ -102,7 +113,7 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
 
   /**
    * A change and its events, in a savepoint of the batch's transaction,
-   * linked after `head` (read and locked here when the batch has none yet).
+   * linked after `head` (read and locked here when the batch holds none yet).
    * The savepoint is never released: the next change opens one of the same
    * name on top of it, and rolling back goes to the latest. That saves a
    * round trip per change, and a release would only fold it into the
@@ -113,7 +124,7 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
   ): Promise<Outcome> {
     await savepoint.execute(trx);
     try {
-      if (await change(trx)) return { records: await appendAuditEventsWithin(trx, dialect, events, head) };
+      if (await change(trx)) return { records: await appendAuditEventsWithin(trx, dialect, events, heads(head)) };
       await rollbackToSavepoint.execute(trx);
       return { records: [] };
     } catch (error) {
@@ -122,12 +133,45 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
     }
   }
 
+  /** The head a batch holds, else the one this writer last committed, to try first. */
+  function heads(held: AuditHead | undefined) {
+    return held ? { held } : { expected: committedHead };
+  }
+
+  /**
+   * PostgreSQL: a lone plain event is one autocommit statement after the
+   * head this writer last committed, when no other node moved it since.
+   *
+   * @returns whether it was written
+   */
+  async function appendAlone(pending: Pending): Promise<boolean> {
+    const [event] = pending.events;
+    if (dialect !== 'postgres' || !committedHead || pending.change || pending.events.length !== 1 || !event) return false;
+    let records: AuditRecord[] | undefined;
+    try {
+      records = await appendOneAfterExpectedHead(db, committedHead, event);
+    } catch (error) {
+      committedHead = undefined;
+      pending.reject(error);
+      return true;
+    }
+    if (!records) {
+      // Another node moved the head: the transaction below reads it.
+      committedHead = undefined;
+      return false;
+    }
+    committedHead = headOf(records);
+    pending.resolve(records[0]);
+    notify(records);
+    return true;
+  }
+
   async function writeBatch(trx: Db, batch: readonly Pending[]): Promise<Outcome[]> {
     // One item alone needs no savepoint: the transaction is its own.
     const [only] = batch;
     if (batch.length === 1 && only?.change) {
       if (!(await only.change(trx))) throw NOT_APPLIED;
-      return [{ records: await appendAuditEventsWithin(trx, dialect, only.events) }];
+      return [{ records: await appendAuditEventsWithin(trx, dialect, only.events, heads(undefined)) }];
     }
     // The head is locked by the first append that stays, and followed here:
     // each later append links after the last one that stayed. Locked only
@@ -144,7 +188,7 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
     let plain: AuditEventInput[] = [];
     const appendPlain = async () => {
       if (plain.length === 0) return;
-      const records = await appendAuditEventsWithin(trx, dialect, plain, head);
+      const records = await appendAuditEventsWithin(trx, dialect, plain, heads(head));
       advance(records);
       for (const record of records) outcomes.push({ records: [record] });
       plain = [];
@@ -167,10 +211,13 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
     while (queue.length > 0) {
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(batch.length);
+      if (batch.length === 1 && (await appendAlone(batch[0]!))) continue;
       let outcomes: Outcome[];
       try {
         outcomes = await db.transaction().execute((trx) => writeBatch(trx, batch));
       } catch (error) {
+        // A change that did not apply rolled back what it wrote: the head did not move.
+        if (error !== NOT_APPLIED) committedHead = undefined;
         for (const pending of batch) {
           if (error === NOT_APPLIED) pending.resolve(undefined);
           else pending.reject(error);
@@ -184,6 +231,7 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
         records.push(...outcome.records);
         pending.resolve(outcome.records[0]);
       });
+      committedHead = headOf(records) ?? committedHead;
       notify(records);
     }
   }

@@ -1,5 +1,5 @@
 import { auditRecordFields, chainEvents, type AuditEventInput, type AuditEventType, type AuditJson, type AuditRecord } from '@stepwise/core';
-import type { Selectable } from 'kysely';
+import { CompiledQuery, type Selectable } from 'kysely';
 import type { Db } from './database.js';
 import { prepareQuery } from './prepared-query.js';
 import type { AuditEventsTable } from './schema.js';
@@ -83,8 +83,12 @@ export interface AuditHead {
  * @param trx - an open transaction
  * @param dialect - which SQL the head lock needs
  * @param events - in order
- * @param head - the head as this transaction already holds it: the last
- *   record of an earlier append in it. Read and locked here when absent
+ * @param heads - what is known of the head: `held`, the head as this
+ *   transaction already holds it (the last record of an earlier append in
+ *   it); else `expected`, the head as this node last committed it, which
+ *   PostgreSQL tries first for a single event (see
+ *   {@link appendOneAfterExpectedHead}). With neither, or when `expected`
+ *   is out of date, the head is read and locked here.
  * @returns the stored records; the last is the new head
  * @example
  * ```ts
@@ -95,26 +99,17 @@ export async function appendAuditEventsWithin(
   trx: Db,
   dialect: 'sqlite' | 'postgres',
   events: readonly AuditEventInput[],
-  head?: AuditHead,
+  heads: { readonly held?: AuditHead | undefined; readonly expected?: AuditHead | undefined } = {},
 ): Promise<AuditRecord[]> {
-  const { records, head: next } = chainEvents(head ?? await lockAuditHead(trx, dialect), events);
-  const rows = records.map((record) => {
-    const fields = auditRecordFields(record);
-    return {
-      ...fields,
-      requirement: json(fields.requirement),
-      rules: json(fields.rules),
-      signals: json(fields.signals),
-      details: json(fields.details),
-      hash: record.hash,
-    };
-  });
+  if (!heads.held && heads.expected && dialect === 'postgres' && events.length === 1) {
+    const appended = await appendOneAfterExpectedHead(trx, heads.expected, events[0]!);
+    if (appended) return appended;
+  }
+  const { records, head: next } = chainEvents(heads.held ?? await lockAuditHead(trx, dialect), events);
+  const rows = records.map(toRow);
   const [only] = rows;
   if (rows.length === 1 && only) {
-    const values = [
-      only.seq, only.type, only.at, only.actor, only.subject, only.client, only.ip, only.device,
-      only.requirement, only.rules, only.signals, only.outcome, only.details, only.prev_hash, only.hash,
-    ] as const;
+    const values = rowValues(only);
     // PostgreSQL inserts the event and moves the head in one statement (an INSERT in a WITH clause).
     if (dialect === 'postgres') {
       await oneEventAppend.execute(trx, ...values, next.seq, next.hash);
@@ -127,6 +122,54 @@ export async function appendAuditEventsWithin(
   await headUpdate.execute(trx, next.seq, next.hash);
   return records;
 }
+
+function toRow(record: AuditRecord) {
+  const fields = auditRecordFields(record);
+  return {
+    ...fields,
+    requirement: json(fields.requirement),
+    rules: json(fields.rules),
+    signals: json(fields.signals),
+    details: json(fields.details),
+    hash: record.hash,
+  };
+}
+
+function rowValues(row: ReturnType<typeof toRow>): OneEvent {
+  return [
+    row.seq, row.type, row.at, row.actor, row.subject, row.client, row.ip, row.device,
+    row.requirement, row.rules, row.signals, row.outcome, row.details, row.prev_hash, row.hash,
+  ];
+}
+
+/**
+ * PostgreSQL only: one event linked after `expected`, the head as this
+ * node last committed it, in one statement with no read before it. The
+ * statement moves the head only if it is still at `expected` (the UPDATE
+ * waits for the row lock and checks again), and inserts the event only
+ * then; the head row stays locked until the transaction ends. One node
+ * alone always finds its head: a plain event is then one autocommit
+ * statement instead of a transaction of four.
+ *
+ * @param db - database or open transaction
+ * @param expected - the head this node last committed
+ * @param event - the event
+ * @returns the stored record, or undefined when another writer moved the head first (nothing was written)
+ */
+export async function appendOneAfterExpectedHead(db: Db, expected: AuditHead, event: AuditEventInput): Promise<AuditRecord[] | undefined> {
+  const { records, head: next } = chainEvents(expected, [event]);
+  const result = await db.executeQuery(CompiledQuery.raw(APPEND_AFTER_EXPECTED_HEAD, [...rowValues(toRow(records[0]!)), expected.seq, next.seq, next.hash]));
+  return Number(result.numAffectedRows ?? 0) === 1 ? records : undefined;
+}
+
+// PostgreSQL's own SQL, written out: the casts tell it the parameters'
+// types, which an INSERT ... SELECT does not infer from the columns.
+const APPEND_AFTER_EXPECTED_HEAD = `with moved as (
+  update audit_head set seq = $17::bigint, hash = $18::text where id = 1 and seq = $16::bigint returning seq
+)
+insert into audit_events (seq, type, at, actor, subject, client, ip, device, requirement, rules, signals, outcome, details, prev_hash, hash)
+select $1::bigint, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text, $12::text, $13::text, $14::text, $15::text
+from moved`;
 
 /*
  * Every append runs these; one event per append is the usual case (see
