@@ -1,8 +1,7 @@
-import { sql, PostgresAdapter, type Selectable } from 'kysely';
-import { jsonArrayFrom as postgresJsonArrayFrom } from 'kysely/helpers/postgres';
-import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
+import { sql, type Selectable } from 'kysely';
 import type { FailureWindow } from './attempts.js';
 import type { Db } from './database.js';
+import { jsonArrayFrom, parseJsonRows } from './json-array.js';
 import { prepareQuery } from './prepared-query.js';
 import type { UsersTable } from './schema.js';
 import { normalizeUsername, toUser, type User } from './users.js';
@@ -34,7 +33,7 @@ export async function readPasswordSignIn(db: Db, username: string, keys: readonl
   const [row] = (await userAndWindows.execute(db, normalizeUsername(username), keys[0], keys[1])).rows;
   if (!row) throw new Error('the sign-in read returned no row');
   const { windows: json, ...columns } = row;
-  const rows = (typeof json === 'string' ? JSON.parse(json) : json) as Array<{ key: string; failures: number; window_start: number }>;
+  const rows = parseJsonRows<{ key: string; failures: number; window_start: number }>(json);
   return {
     user: columns.id === null ? undefined : toUser(columns as Selectable<UsersTable>),
     windows: new Map(rows.map((window) => [window.key, { failures: window.failures, windowStart: window.window_start }])),
@@ -42,13 +41,9 @@ export async function readPasswordSignIn(db: Db, username: string, keys: readonl
 }
 
 /** Every password sign-in runs it; see prepared-query.ts. */
-const userAndWindows = prepareQuery((db: Db, username: string, first: string, second: string) => {
-  // The two engines build JSON arrays with different functions; Kysely's helpers have one shape for both.
-  const jsonArrayFrom = db.getExecutor().adapter instanceof PostgresAdapter ? postgresJsonArrayFrom : sqliteJsonArrayFrom;
-  // One row whether or not the account exists: the user is left-joined to a one-row source.
-  return db
+// One row whether or not the account exists: the user is left-joined to a one-row source.
+const userAndWindows = prepareQuery((db: Db, username: string, first: string, second: string) => db
     .selectFrom(sql<{ one: number }>`(select 1 as one)`.as('source'))
     .leftJoin('users', (join) => join.on('users.username', '=', username))
     .selectAll('users')
-    .select((eb) => jsonArrayFrom(eb.selectFrom('attempts').select(['key', 'failures', 'window_start']).where('key', 'in', [first, second])).as('windows'));
-});
+    .select((eb) => jsonArrayFrom(db, eb.selectFrom('attempts').select(['key', 'failures', 'window_start']).where('key', 'in', [first, second])).as('windows')));

@@ -3,10 +3,9 @@ import { PostgresAdapter, type Selectable } from 'kysely';
 import type { AuthenticationEvent } from '@stepwise/core';
 import type { Db } from './database.js';
 import type { AuthEventsTable, FactorsTable, SessionsTable } from './schema.js';
-import { jsonArrayFrom as postgresJsonArrayFrom } from 'kysely/helpers/postgres';
-import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
 import { authEventInsert, authEventRow, toEvent, type EventValues } from './auth-events.js';
 import { toFactor, type Factor } from './factors.js';
+import { jsonArrayFrom, parseJsonRows } from './json-array.js';
 import { prepareQuery } from './prepared-query.js';
 import { toUser, type User } from './users.js';
 
@@ -198,39 +197,30 @@ export async function findSignedInSession(db: Db, token: string): Promise<Signed
     ip: row.session_ip,
     userAgent: row.session_user_agent,
   };
-  // PostgreSQL's driver parses json; SQLite returns its text. Sorted here
-  // too: neither engine promises an aggregate keeps its subquery's order.
-  const events = jsonRows<Selectable<AuthEventsTable>>(row.events).sort((a, b) => a.at - b.at || a.seq - b.seq).map(toEvent);
-  const factors = jsonRows<Selectable<FactorsTable>>(row.factors)
+  // Sorted here: neither engine promises an aggregate keeps its subquery's order.
+  const events = parseJsonRows<Selectable<AuthEventsTable>>(row.events).sort((a, b) => a.at - b.at || a.seq - b.seq).map(toEvent);
+  const factors = parseJsonRows<Selectable<FactorsTable>>(row.factors)
     .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map(toFactor);
   return { session, user: toUser(row), events, factors };
-}
-
-function jsonRows<T>(value: unknown): T[] {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T[];
 }
 
 const AUTH_EVENT_COLUMNS = ['session_id', 'seq', 'user_id', 'method', 'at', 'authenticator_id', 'user_verified', 'backed_up'] as const;
 const FACTOR_COLUMNS = ['id', 'user_id', 'method', 'name', 'secret', 'last_used_step', 'confirmed_at', 'created_at', 'last_used_at', 'destination'] as const;
 
 /** Every request with a session cookie runs it; see prepared-query.ts. */
-const signedInSession = prepareQuery((db: Db, id: string) => {
-  // The two engines build JSON arrays with different functions; Kysely's helpers have one shape for both.
-  const jsonArrayFrom = db.getExecutor().adapter instanceof PostgresAdapter ? postgresJsonArrayFrom : sqliteJsonArrayFrom;
-  return db
+const signedInSession = prepareQuery((db: Db, id: string) => db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('users')
     .select((eb) => [
       'sessions.id as session_id', 'sessions.created_at as session_created_at', 'sessions.last_seen_at as session_last_seen_at',
       'sessions.revoked_at as session_revoked_at', 'sessions.ip as session_ip', 'sessions.user_agent as session_user_agent',
-      jsonArrayFrom(eb.selectFrom('auth_events').select(AUTH_EVENT_COLUMNS).whereRef('auth_events.session_id', '=', 'sessions.id')).as('events'),
-      jsonArrayFrom(eb.selectFrom('factors').select(FACTOR_COLUMNS).whereRef('factors.user_id', '=', 'users.id').where('factors.confirmed_at', 'is not', null)).as('factors'),
+      jsonArrayFrom(db, eb.selectFrom('auth_events').select(AUTH_EVENT_COLUMNS).whereRef('auth_events.session_id', '=', 'sessions.id')).as('events'),
+      jsonArrayFrom(db, eb.selectFrom('factors').select(FACTOR_COLUMNS).whereRef('factors.user_id', '=', 'users.id').where('factors.confirmed_at', 'is not', null)).as('factors'),
     ])
     .where('sessions.id', '=', id)
-    .where('sessions.revoked_at', 'is', null);
-});
+    .where('sessions.revoked_at', 'is', null));
 
 /**
  * Records activity on a session. Never moves `lastSeenAt` backwards, since
