@@ -180,10 +180,7 @@ export function createAuditLog(db: Db, dialect: 'sqlite' | 'postgres', logger: L
     // the head is only followed from appends that stayed, so the next append
     // locks it again.
     let head: AuditHead | undefined;
-    const advance = (records: readonly AuditRecord[]) => {
-      const last = records.at(-1);
-      if (last) head = { seq: last.seq, hash: last.hash };
-    };
+    const advance = (records: readonly AuditRecord[]) => { head = headOf(records) ?? head; };
     const outcomes: Outcome[] = [];
     let plain: AuditEventInput[] = [];
     const appendPlain = async () => {

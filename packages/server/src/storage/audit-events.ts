@@ -75,6 +75,14 @@ export interface AuditHead {
   readonly hash: string;
 }
 
+/** What an append knows of the head before it starts; see {@link appendAuditEventsWithin}. */
+export interface KnownHeads {
+  /** The head as this transaction already holds it (locked). */
+  readonly held?: AuditHead | undefined;
+  /** The head as this node last committed it, possibly moved since by another node. */
+  readonly expected?: AuditHead | undefined;
+}
+
 /**
  * The body of {@link appendAuditEvents}, inside a transaction the caller
  * opened: the events commit (or roll back) with the caller's own change,
@@ -99,28 +107,37 @@ export async function appendAuditEventsWithin(
   trx: Db,
   dialect: 'sqlite' | 'postgres',
   events: readonly AuditEventInput[],
-  heads: { readonly held?: AuditHead | undefined; readonly expected?: AuditHead | undefined } = {},
+  heads: KnownHeads = {},
 ): Promise<AuditRecord[]> {
-  if (!heads.held && heads.expected && dialect === 'postgres' && events.length === 1) {
-    const appended = await appendOneAfterExpectedHead(trx, heads.expected, events[0]!);
-    if (appended) return appended;
-  }
+  const [event] = events;
+  if (dialect === 'postgres' && events.length === 1 && event) return appendOneOnPostgres(trx, event, heads);
   const { records, head: next } = chainEvents(heads.held ?? await lockAuditHead(trx, dialect), events);
   const rows = records.map(toRow);
   const [only] = rows;
   if (rows.length === 1 && only) {
-    const values = rowValues(only);
-    // PostgreSQL inserts the event and moves the head in one statement (an INSERT in a WITH clause).
-    if (dialect === 'postgres') {
-      await oneEventAppend.execute(trx, ...values, next.seq, next.hash);
-      return records;
-    }
-    await oneEventInsert.execute(trx, ...values);
+    await oneEventInsert.execute(trx, ...rowValues(only));
   } else {
     await trx.insertInto('audit_events').values(rows).execute();
   }
   await headUpdate.execute(trx, next.seq, next.hash);
   return records;
+}
+
+/**
+ * One event on PostgreSQL, always through {@link appendOneAfterExpectedHead}:
+ * after the head the transaction holds (which cannot have moved), else
+ * after the one this node expects, else after the head read and locked now.
+ */
+async function appendOneOnPostgres(
+  trx: Db, event: AuditEventInput, heads: KnownHeads,
+): Promise<AuditRecord[]> {
+  const guess = heads.held ?? heads.expected;
+  const appended = guess && await appendOneAfterExpectedHead(trx, guess, event);
+  if (appended) return appended;
+  // An expected head that another node moved: read it, locked, and link after it.
+  const locked = heads.held ? undefined : await appendOneAfterExpectedHead(trx, await lockAuditHead(trx, 'postgres'), event);
+  if (!locked) throw new Error('the audit head moved while this transaction held its lock');
+  return locked;
 }
 
 function toRow(record: AuditRecord) {
@@ -183,14 +200,6 @@ type OneEvent = [
   device: string | null, requirement: string | null, rules: string | null, signals: string | null, outcome: string | null,
   details: string | null, prevHash: string, hash: string,
 ];
-const eventRow = (...[seq, type, at, actor, subject, client, ip, device, requirement, rules, signals, outcome, details, prevHash, hash]: OneEvent) => ({
-  seq, type, at, actor, subject, client, ip, device, requirement, rules, signals, outcome, details, prev_hash: prevHash, hash,
-});
-const oneEventAppend = prepareQuery((db: Db, ...values: [...OneEvent, headSeq: number, headHash: string]) => db
-  .with('appended', (qb) => qb.insertInto('audit_events').values(eventRow(...(values.slice(0, 15) as OneEvent))).returning('seq'))
-  .updateTable('audit_head')
-  .set({ seq: values[15], hash: values[16] })
-  .where('id', '=', 1));
 const oneEventInsert = prepareQuery((
   db: Db, seq: number, type: string, at: number, actor: string | null, subject: string | null, client: string | null, ip: string | null,
   device: string | null, requirement: string | null, rules: string | null, signals: string | null, outcome: string | null,
