@@ -4,8 +4,9 @@
 // them in flight at all times, as many as the sign-in load keeps in flight.
 // <scheduling> is `pool`: every verification in flight goes straight to the
 // libuv pool (4 threads), as a plain caller's would; or `one-per-core`: they
-// run at most one per core this process may use, through the same TaskSlots
-// as Stepwise's (crypto/passwords.ts), which is the most one core hashes.
+// run at most one per core this process may use, through the same
+// HashScheduler as Stepwise's (crypto/passwords.ts; on one core, on the
+// event loop between its turns), which is the most one core hashes.
 // Pinned like a server, each is the rate one core can hash at that way.
 // Usage: node bench/signins/argon2.mjs <concurrency> <warm-up s> <duration s> <pool|one-per-core> [<cores>]
 // With <cores> (a taskset list such as `0,1`), the process first moves itself
@@ -16,9 +17,9 @@
 
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { hash, verify } from '@node-rs/argon2';
+import { hash, verify, verifySync } from '@node-rs/argon2';
 import { PASSWORD_HASH_PARAMS } from '../../packages/server/dist/src/crypto/passwords.js';
-import { TaskSlots } from '../../packages/server/dist/src/crypto/task-slots.js';
+import { HashScheduler } from '../../packages/server/dist/src/crypto/hash-scheduler.js';
 import { startForeignReading } from '../lib/cpu-time.mjs';
 import { percentile } from '../lib/stats.mjs';
 import { BENCH_PASSWORD } from './password.mjs';
@@ -33,7 +34,7 @@ if (!Number.isSafeInteger(concurrency) || concurrency < 1 || !durationArg || !SC
 // Before the first hash starts the libuv pool: its threads inherit this affinity.
 if (cores) execFileSync('taskset', ['-a', '-cp', cores, String(process.pid)], { stdio: 'ignore' });
 // After the move, so that it counts the cores this process now has.
-const slots = scheduling === 'one-per-core' ? new TaskSlots(availableParallelism()) : undefined;
+const scheduler = scheduling === 'one-per-core' ? new HashScheduler(availableParallelism()) : undefined;
 const warmupMs = Number(warmupArg) * 1000;
 const durationMs = Number(durationArg) * 1000;
 
@@ -42,7 +43,7 @@ const stored = await hash(BENCH_PASSWORD.normalize('NFKC'), { algorithm: 2, ...P
 if (!stored.startsWith(`$argon2id$v=19$m=${PASSWORD_HASH_PARAMS.memoryCost},t=${PASSWORD_HASH_PARAMS.timeCost},p=${PASSWORD_HASH_PARAMS.parallelism}$`)) {
   throw new Error(`unexpected hash parameters: ${stored}`);
 }
-const verifyOnce = (password) => (slots ? slots.run(() => verify(stored, password)) : verify(stored, password));
+const verifyOnce = (password) => (scheduler ? scheduler.run(() => verify(stored, password), () => verifySync(stored, password)) : verify(stored, password));
 
 const startedAt = performance.now();
 const measureFrom = startedAt + warmupMs;

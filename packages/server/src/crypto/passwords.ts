@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
-import { hash, parseOptions, verify } from '@node-rs/argon2';
+import { hash, hashSync, parseOptions, verify, verifySync } from '@node-rs/argon2';
 import type { Algorithm, Options } from '@node-rs/argon2';
 import { ValidationError } from '@stepwise/core';
-import { TaskSlots } from './task-slots.js';
+import { HashScheduler } from './hash-scheduler.js';
+import type { HashPlacement } from './hash-scheduler.js';
 
 /**
  * argon2id cost, the first OWASP Password Storage option: 19 MiB, 2 passes,
@@ -25,16 +25,18 @@ const ARGON2_VERSION_0x13 = 1;
 
 const HASH_OPTIONS: Options = { algorithm: ARGON2ID, ...PASSWORD_HASH_PARAMS };
 
+/** One per process: the cores it may use are counted once, at start. */
+const hashScheduler = new HashScheduler();
+
 /**
- * argon2id runs on libuv's thread pool (4 threads by default). Left alone,
- * every hash in flight takes a pool thread, so on fewer cores than threads
- * several 19 MiB hashes time-share a core and evict each other's memory from
- * its caches: one core then verifies about half as many passwords per second
- * as it does one hash at a time. So hashes run at most one per core this
- * process may use, in arrival order, which also leaves pool threads free for
- * the other work they serve (files, DNS, zlib).
+ * Where this process runs its password hashes: `event-loop` when it may use
+ * one core, `pool` otherwise (see {@link HashScheduler}).
  */
-const hashSlots = new TaskSlots(availableParallelism());
+export const PASSWORD_HASH_PLACEMENT: HashPlacement = hashScheduler.placement;
+
+function hashWithSalt(password: string): Promise<string> {
+  return hashScheduler.run(() => hash(password, HASH_OPTIONS), () => hashSync(password, HASH_OPTIONS));
+}
 
 // NIST SP 800-63B asks for Unicode normalisation so that the same password
 // typed on another keyboard or OS (composed vs decomposed accents) matches.
@@ -58,7 +60,7 @@ export async function hashPassword(password: string): Promise<string> {
     throw new ValidationError('password', `must be at most ${MAX_PASSWORD_LENGTH} characters`);
   }
   const normalised = normalise(password);
-  return hashSlots.run(() => hash(normalised, HASH_OPTIONS));
+  return hashWithSalt(normalised);
 }
 
 /**
@@ -79,7 +81,7 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
   if (password.length > MAX_PASSWORD_LENGTH) return false;
   try {
     const normalised = normalise(password);
-    return await hashSlots.run(() => verify(hash, normalised));
+    return await hashScheduler.run(() => verify(hash, normalised), () => verifySync(hash, normalised));
   } catch {
     return false;
   }
@@ -114,7 +116,7 @@ let dummyHash: Promise<string> | undefined;
 // less than a real hash after the policy changes. The first caller pays one
 // extra hash; that single sample tells an attacker nothing.
 function getDummyHash(): Promise<string> {
-  dummyHash ??= hashSlots.run(() => hash(randomBytes(32).toString('base64url'), HASH_OPTIONS));
+  dummyHash ??= hashWithSalt(randomBytes(32).toString('base64url'));
   return dummyHash;
 }
 
