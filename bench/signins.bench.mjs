@@ -214,9 +214,10 @@ export async function run({ options, layout }) {
 // the most it could spend at 0.85x of that baseline's rate.
 function aroundTheHash(results) {
   const { oneAtATime } = TARGETS.find((target) => target.id === 'one');
-  const verifyMs = summarize(results.map((round) => 1000 / round.figures[oneAtATime].rate));
-  const nodeMs = summarize(results.map((round) => round.figures.one.nodeCpuMs));
-  const addedMs = summarize(results.map((round) => round.figures.one.nodeCpuMs - 1000 / round.figures[oneAtATime].rate));
+  const rounds = results.map((round) => ({ verifyMs: 1000 / round.figures[oneAtATime].rate, nodeMs: round.figures.one.nodeCpuMs }));
+  const verifyMs = summarize(rounds.map((round) => round.verifyMs));
+  const nodeMs = summarize(rounds.map((round) => round.nodeMs));
+  const addedMs = summarize(rounds.map((round) => round.nodeMs - round.verifyMs));
   return `**Around the hash**: one node spent ${formatSummary(nodeMs, formatCpuMs)} ms of CPU per sign-in, and one raw verification one at a time takes ${formatSummary(verifyMs, formatCpuMs)} ms of the same core (1000 ÷ its rate), so **Stepwise adds ${formatSummary(addedMs, formatCpuMs)} ms per sign-in around the hash**. ` +
     `At 0.85× of one at a time it could add at most ${formatCpuMs(verifyMs.median * (1 / 0.85 - 1))} ms.`;
 }
