@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, sql, SqliteDialect } from 'kysely';
-import type { Migration, MigrationProvider } from 'kysely';
+import type { DatabaseIntrospector, Migration, MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { SimpleError } from '@stepwise/core';
+import { CurrentSchemaIntrospector } from './current-schema-introspector.js';
 import { MIGRATIONS } from './migrations.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -121,6 +122,13 @@ function withStatementCache(sqlite: BetterSqlite3.Database): { close(): void; pr
   };
 }
 
+/** Kysely's PostgreSQL dialect, introspecting only the current schema (see CurrentSchemaIntrospector). */
+class StepwisePostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
+
 function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, types: pgTypes });
   // An idle connection the server ends (a restart, a failover, an operator's
@@ -128,7 +136,7 @@ function openPostgres(url: string): Database {
   // process. The pool drops that client and the next query opens another;
   // errors of queries still reach their callers.
   pool.on('error', () => {});
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new StepwisePostgresDialect({ pool }) });
   let closed = false;
   return {
     db,
@@ -154,7 +162,9 @@ const provider: MigrationProvider = {
  * search_path): left to itself, Kysely takes a `kysely_migration` table in
  * any schema of the database for its own, so a second Stepwise (or any
  * Kysely application) in another schema made this one skip creating its
- * tables and fail.
+ * tables and fail. The tables it looks at come from the dialect's
+ * introspector, which reads only that schema too (CurrentSchemaIntrospector),
+ * so another schema dropped while a node starts cannot fail the start.
  *
  * @param db - the database to migrate
  * @example
