@@ -17,6 +17,13 @@
 //     instead of starting one.
 // The exit code is non-zero when either pass fails.
 //
+// A file that leaves something running (a server a failed hook never
+// stopped, an open pool) would keep its node:test child alive forever, and
+// the whole run with it: --test-force-exit ends each file once its tests
+// are done, and --test-timeout fails a file that runs longer than
+// FILE_TIMEOUT_MS (node:test applies it to each file as a whole), so a
+// stuck file is reported as failed instead of hanging CI.
+//
 // Files are listed explicitly because Node 20's --test does not expand globs.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -86,10 +93,14 @@ if (sqlitePass.length === 0 && postgresPass.length === 0) {
   process.exit(1);
 }
 
+/** The longest one test file may run; the longest (the multi-node load run) takes about two minutes. */
+const FILE_TIMEOUT_MS = 10 * 60_000;
+
 /** Runs node --test over `list` with `env` added; resolves to its exit code. */
 function runPass(list, env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...list], { stdio: 'inherit', env: { ...process.env, ...env } });
+    const flags = ['--test', '--test-concurrency=2', '--test-force-exit', `--test-timeout=${FILE_TIMEOUT_MS}`];
+    const child = spawn(process.execPath, [...flags, ...list], { stdio: 'inherit', env: { ...process.env, ...env } });
     child.once('exit', (code) => resolve(code ?? 1));
   });
 }
