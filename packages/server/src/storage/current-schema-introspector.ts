@@ -3,8 +3,7 @@
 // name, `pg_get_serial_sequence`) that look the schema or table up again
 // at the moment they run. When another session drops a schema or a table
 // while the list is read, that second lookup fails ("schema … does not
-// exist", "relation … does not exist"), or it waits for the dropping
-// transaction's lock and then fails. The migrator reads this list at every
+// exist", "relation … does not exist"). The migrator reads this list at every
 // start, so another application's DDL on the same database (or another
 // test's schema being dropped) could stop Stepwise from starting.
 //
@@ -32,7 +31,7 @@ const KYSELY_TABLES = ['kysely_migration', 'kysely_migration_lock'];
 
 /**
  * The tables and views of the current schema only, so no other schema's
- * DDL can fail or block the read. Schemas are listed as Kysely lists them:
+ * DDL can fail the read. Schemas are listed as Kysely lists them:
  * names from `pg_namespace`, which no concurrent drop can fail.
  *
  * @example
