@@ -7,6 +7,7 @@
 // does not exist" or "relation … does not exist". The migrator now reads
 // only the node's own schema (storage/current-schema-introspector.ts).
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/index.js';
@@ -43,12 +44,12 @@ describe('migrations beside other schemas on one PostgreSQL', () => {
   }
 
   /** Creates a schema full of serial tables and drops it, over and over, until `stop` is set. */
-  async function churnSchemas(client: pg.Client, signal: { stop: boolean }): Promise<number> {
-    const tables = Array.from({ length: CHURNED_TABLES }, (_, i) => `create table churn.t${i} (id serial primary key, v text);`).join('\n');
+  async function churnSchemas(client: pg.Client, name: string, signal: { stop: boolean }): Promise<number> {
+    const tables = Array.from({ length: CHURNED_TABLES }, (_, i) => `create table ${name}.t${i} (id serial primary key, v text);`).join('\n');
     let rounds = 0;
     while (!signal.stop) {
-      await client.query(`create schema churn;\n${tables}`);
-      await client.query('drop schema churn cascade');
+      await client.query(`create schema ${name};\n${tables}`);
+      await client.query(`drop schema ${name} cascade`);
       rounds++;
     }
     return rounds;
@@ -59,12 +60,14 @@ describe('migrations beside other schemas on one PostgreSQL', () => {
     const database = await openDatabase(mine.url);
     const churner = new pg.Client({ connectionString: url });
     await churner.connect();
+    // A name of its own, as a server named by STEPWISE_TEST_POSTGRES_URL may be shared.
+    const churned = `churn_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
     const signal = { stop: false };
     const failures: string[] = [];
     let reads = 0;
     let starts = 0;
     try {
-      const churning = churnSchemas(churner, signal);
+      const churning = churnSchemas(churner, churned, signal);
       const deadline = Date.now() + CHURN_MS;
       while (Date.now() < deadline) {
         try {
@@ -90,7 +93,7 @@ describe('migrations beside other schemas on one PostgreSQL', () => {
       assert.deepEqual(failures, [], `${failures.length} of ${reads} reads and ${starts} starts failed`);
     } finally {
       signal.stop = true;
-      await churner.query('drop schema if exists churn cascade').catch(() => {});
+      await churner.query(`drop schema if exists ${churned} cascade`).catch(() => {});
       await churner.end();
       await database.close();
     }
