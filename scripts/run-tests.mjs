@@ -20,9 +20,9 @@
 // A file that leaves something running (a server a failed hook never
 // stopped, an open pool) would keep its node:test child alive forever, and
 // the whole run with it: --test-force-exit ends each file once its tests
-// are done, and --test-timeout fails a file that runs longer than
-// FILE_TIMEOUT_MS (node:test applies it to each file as a whole), so a
-// stuck file is reported as failed instead of hanging CI.
+// are done, and --test-timeout fails a file (or any one test in it) that
+// runs longer than FILE_TIMEOUT_MS, so a stuck file is reported as failed
+// instead of hanging CI.
 //
 // Files are listed explicitly because Node 20's --test does not expand globs.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -93,7 +93,7 @@ if (sqlitePass.length === 0 && postgresPass.length === 0) {
   process.exit(1);
 }
 
-/** The longest one test file may run; the longest (the multi-node load run) takes about two minutes. */
+/** The longest one test file may run; the longest (the multi-node load run) takes about 40 s. */
 const FILE_TIMEOUT_MS = 10 * 60_000;
 
 /** Runs node --test over `list` with `env` added; resolves to its exit code. */

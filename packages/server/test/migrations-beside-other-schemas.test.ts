@@ -8,10 +8,10 @@
 // only the node's own schema (storage/current-schema-introspector.ts).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/index.js';
-import { createTestSchema, startTemporaryPostgres, type TemporaryPostgres, type TestSchema } from './support/postgres.js';
+import { postgresForBlock } from './support/postgres.js';
 
 /** How long another session churns schemas while the node reads its tables. */
 const CHURN_MS = 4_000;
@@ -21,27 +21,7 @@ const CHURNED_TABLES = 20;
 const MIN_READS = 100;
 
 describe('migrations beside other schemas on one PostgreSQL', () => {
-  let server: TemporaryPostgres | undefined;
-  let url = '';
-  const schemas: TestSchema[] = [];
-
-  before(async () => {
-    url = process.env.STEPWISE_TEST_POSTGRES_URL ?? '';
-    if (!url) {
-      server = await startTemporaryPostgres();
-      url = server.url;
-    }
-  });
-  after(async () => {
-    for (const schema of schemas) await schema.drop();
-    await server?.stop();
-  });
-
-  async function schema(): Promise<TestSchema> {
-    const made = await createTestSchema(url);
-    schemas.push(made);
-    return made;
-  }
+  const postgres = postgresForBlock();
 
   /** Creates a schema full of serial tables and drops it, over and over, until `stop` is set. */
   async function churnSchemas(client: pg.Client, name: string, signal: { stop: boolean }): Promise<number> {
@@ -56,9 +36,9 @@ describe('migrations beside other schemas on one PostgreSQL', () => {
   }
 
   test('a node reads its tables and starts while another session creates and drops schemas', async () => {
-    const mine = await schema();
+    const mine = await postgres.schema();
     const database = await openDatabase(mine.url);
-    const churner = new pg.Client({ connectionString: url });
+    const churner = new pg.Client({ connectionString: postgres.url() });
     await churner.connect();
     // A name of its own, as a server named by STEPWISE_TEST_POSTGRES_URL may be shared.
     const churned = `churn_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -78,7 +58,7 @@ describe('migrations beside other schemas on one PostgreSQL', () => {
         reads++;
         // Now and then a whole start, which runs the migrator on a fresh schema.
         if (reads % 50 === 0) {
-          const fresh = await schema();
+          const fresh = await postgres.schema();
           try {
             await (await openDatabase(fresh.url)).close();
           } catch (error) {
@@ -100,10 +80,10 @@ describe('migrations beside other schemas on one PostgreSQL', () => {
   });
 
   test('only the node\'s own schema is listed, with columns, and without Kysely\'s tables unless asked', async () => {
-    const other = await schema();
+    const other = await postgres.schema();
     const otherDatabase = await openDatabase(other.url);
     await otherDatabase.close();
-    const mine = await schema();
+    const mine = await postgres.schema();
     const database: Database = await openDatabase(mine.url);
     try {
       const tables = await database.db.introspection.getTables();

@@ -297,6 +297,57 @@ function dropperFor(serverUrl: string, name: string): TestSchema {
   };
 }
 
+/** A PostgreSQL server for the tests of one describe block, from {@link postgresForBlock}. */
+export interface BlockPostgres {
+  /** The server and database URL; known once the block's `before` hooks have run. */
+  url(): string;
+  /** A fresh schema on that server, dropped after the block. */
+  schema(): Promise<TestSchema>;
+}
+
+/**
+ * Registers `before` and `after` hooks in the current describe block that
+ * provide a PostgreSQL server: the one `STEPWISE_TEST_POSTGRES_URL` names,
+ * or a temporary one started for the block. After the block, the schemas
+ * made with `schema()` are dropped and a temporary server is stopped.
+ *
+ * @example
+ * ```ts
+ * describe('on PostgreSQL', () => {
+ *   const postgres = postgresForBlock();
+ *   test('opens', async () => { await (await openDatabase((await postgres.schema()).url)).close(); });
+ * });
+ * ```
+ */
+export function postgresForBlock(): BlockPostgres {
+  let server: TemporaryPostgres | undefined;
+  let url = '';
+  const schemas: TestSchema[] = [];
+  before(async () => {
+    url = process.env.STEPWISE_TEST_POSTGRES_URL ?? '';
+    if (!url) {
+      server = await startTemporaryPostgres();
+      url = server.url;
+    }
+  });
+  after(async () => {
+    for (const schema of schemas) await schema.drop();
+    await server?.stop();
+  });
+  const known = () => {
+    if (!url) throw new Error('the PostgreSQL server is known once the block\'s before hooks have run');
+    return url;
+  };
+  return {
+    url: known,
+    async schema() {
+      const made = await createTestSchema(known());
+      schemas.push(made);
+      return made;
+    },
+  };
+}
+
 /**
  * A describe block on PostgreSQL: the server `STEPWISE_TEST_POSTGRES_URL`
  * names, or a temporary one started for the block; each `open()` gets a
@@ -311,24 +362,15 @@ export function describeOnPostgres(
   body: (schemas: { open(): Promise<Database>; drop(): Promise<void>; openAgain(): Promise<Database> }) => void,
 ): void {
   describe(name, () => {
-    let server: TemporaryPostgres | undefined;
-    let postgresUrl = '';
+    const postgres = postgresForBlock();
     let schema: TestSchema | undefined;
-    before(async () => {
-      postgresUrl = process.env.STEPWISE_TEST_POSTGRES_URL ?? '';
-      if (!postgresUrl) {
-        server = await startTemporaryPostgres();
-        postgresUrl = server.url;
-      }
-    });
-    after(async () => { await server?.stop(); });
     const current = () => {
       if (!schema) throw new Error('open() a schema first');
       return schema;
     };
     body({
       async open() {
-        schema = await createTestSchema(postgresUrl);
+        schema = await createTestSchema(postgres.url());
         return openDatabase(schema.url);
       },
       async drop() {
